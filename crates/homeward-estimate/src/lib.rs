@@ -1,0 +1,1 @@
+//! Multiple systems estimation (being written, issue 5).

@@ -1,0 +1,1 @@
+//! Record linkage engine (being written, issue 4).

@@ -1,0 +1,1 @@
+//! Seeded synthetic scenarios (being written, issue 2).
