@@ -1,0 +1,41 @@
+//! The `homeward` command-line program: parses arguments, sets up logging and hands each
+//! subcommand to its module under `cmd/`. The only crate that uses `anyhow`.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Homeward: a registry of people detained or missing in armed conflict.
+#[derive(Debug, Parser)]
+#[command(name = "homeward", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show how a name is read: scripts, canonical form and matching keys.
+    Names(cmd::names::Args),
+    /// Link or de-duplicate CSV lists without a registry, writing candidate pairs and clusters.
+    Link(cmd::link::Args),
+    /// Estimate the total number of people from the overlaps of several lists.
+    Estimate(cmd::estimate::Args),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HOMEWARD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Names(args) => cmd::names::run(args).await,
+        Command::Link(args) => cmd::link::run(args).await,
+        Command::Estimate(args) => cmd::estimate::run(args).await,
+    }
+}
