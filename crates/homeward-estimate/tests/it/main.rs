@@ -1,0 +1,4 @@
+//! Behaviour of the estimation crate through its public API.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod explore;
