@@ -1,0 +1,289 @@
+//! In-memory name search: an inverted index from token keys and key n-grams to distinct
+//! tokens, and from tokens to persons; candidates are pruned, then scored exactly.
+
+use crate::keys::{split_tokens, token_data, TokenData};
+use crate::normalize::normalize;
+use crate::score::{name_score, token_score};
+use crate::PreparedName;
+use std::collections::HashMap;
+
+/// Vocabulary tokens whose score against a query token is below this are not followed to
+/// their persons (a pair that weak cannot lift a name near the threshold).
+const TOKEN_FLOOR: f64 = 0.6;
+/// Share of a query key's n-grams a vocabulary key must hold to be scored at all.
+const GRAM_SHARE: f64 = 0.4;
+/// Persons ranked by their upper bound that are scored exactly: at least this many, and
+/// fifty per requested result.
+const RESCORE_MIN: usize = 500;
+
+/// Padded character trigrams of a key ("^va", "var", ..., "an$"), the n-grams used for
+/// fuzzy candidate retrieval in memory and in a database.
+pub fn ngrams(key: &str) -> impl Iterator<Item = String> + '_ {
+    let chars: Vec<char> = std::iter::once('^').chain(key.chars()).chain(std::iter::once('$')).collect();
+    let n = chars.len().saturating_sub(2);
+    (0..n).map(move |i| chars[i..i + 3].iter().collect())
+}
+
+/// What a database-backed index stores for one name: "k:" + each key of each name part and
+/// "g:" + each trigram of each part's primary key, sorted and without duplicates.
+///
+/// To search, compute the terms of the query, select the persons sharing terms ordered by
+/// the number shared ("k:" terms first), and score the best few hundred with
+/// [`crate::similarity`]; this is what [`NameIndex::search`] does in memory.
+pub fn index_terms(name: &str) -> Vec<String> {
+    let normalized = normalize(name);
+    let mut terms: Vec<String> = Vec::new();
+    for tok in split_tokens(&normalized) {
+        let t = token_data(&tok);
+        for f in &t.forms {
+            terms.push(format!("k:{}", f.key));
+        }
+        if let Some(f) = t.forms.first() {
+            terms.extend(ngrams(&f.key).map(|g| format!("g:{g}")));
+        }
+    }
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// A pure in-memory search index over person names.
+#[derive(Debug, Default)]
+pub struct NameIndex {
+    ids: Vec<u64>,
+    doc_offsets: Vec<u32>,
+    doc_tokens: Vec<u32>,
+    vocab: Vec<TokenData>,
+    vocab_docs: Vec<Vec<u32>>,
+    key_to_vocab: HashMap<String, Vec<u32>>,
+    gram_to_vocab: HashMap<String, Vec<u32>>,
+}
+
+impl NameIndex {
+    /// Builds the index from (person id, name) pairs. Ids need not be unique or sorted; a
+    /// person with several names may be added once per name.
+    pub fn new<I, S>(entries: I) -> Self
+    where
+        I: IntoIterator<Item = (u64, S)>,
+        S: AsRef<str>,
+    {
+        let mut ix = NameIndex { doc_offsets: vec![0], ..NameIndex::default() };
+        let mut lookup: HashMap<String, u32> = HashMap::new();
+        for (id, name) in entries {
+            let doc = ix.ids.len() as u32;
+            ix.ids.push(id);
+            let normalized = normalize(name.as_ref());
+            for tok in split_tokens(&normalized) {
+                let v = match lookup.get(&tok) {
+                    Some(&v) => v,
+                    None => {
+                        let v = ix.vocab.len() as u32;
+                        ix.add_vocab(token_data(&tok));
+                        lookup.insert(tok, v);
+                        v
+                    }
+                };
+                ix.doc_tokens.push(v);
+                if let Some(list) = ix.vocab_docs.get_mut(v as usize) {
+                    if list.last() != Some(&doc) {
+                        list.push(doc);
+                    }
+                }
+            }
+            ix.doc_offsets.push(ix.doc_tokens.len() as u32);
+        }
+        ix
+    }
+
+    fn add_vocab(&mut self, t: TokenData) {
+        let v = self.vocab.len() as u32;
+        for f in &t.forms {
+            self.key_to_vocab.entry(f.key.clone()).or_default().push(v);
+            for g in ngrams(&f.key) {
+                let list = self.gram_to_vocab.entry(g).or_default();
+                if list.last() != Some(&v) {
+                    list.push(v);
+                }
+            }
+        }
+        self.vocab.push(t);
+        self.vocab_docs.push(Vec::new());
+    }
+
+    /// Number of names indexed.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the index holds no names.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Number of distinct name parts (the vocabulary the n-gram index runs over).
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+
+    fn doc(&self, d: usize) -> &[u32] {
+        let (s, e) = (self.doc_offsets[d] as usize, self.doc_offsets[d + 1] as usize);
+        &self.doc_tokens[s..e]
+    }
+
+    /// The best `limit` persons for `query` in any script, as (id, similarity), by
+    /// similarity descending and id ascending on ties.
+    ///
+    /// Retrieval: each query part is matched against the vocabulary through its keys and
+    /// key trigrams and scored with the token scorer; persons holding matched parts are
+    /// ranked by an upper bound of their score, and the best `max(500, 50 x limit)` are
+    /// scored exactly with the scorer of [`crate::similarity`]. Persons sharing no key or
+    /// enough trigrams with any query part are never seen: that is the pruning.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<(u64, f64)> {
+        let q = PreparedName::new(query);
+        let qt = q.token_data();
+        if qt.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        // Per query part: matched vocabulary entries and their token scores (the memo).
+        let mut memo: Vec<HashMap<u32, f64>> = vec![HashMap::new(); qt.len()];
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for (i, t) in qt.iter().enumerate() {
+            if t.is_initial {
+                continue;
+            }
+            counts.clear();
+            let mut needed = 1usize;
+            for f in &t.forms {
+                for &v in self.key_to_vocab.get(&f.key).into_iter().flatten() {
+                    memo[i].entry(v).or_insert_with(|| token_score(t, &self.vocab[v as usize]));
+                }
+                let grams: Vec<String> = ngrams(&f.key).collect();
+                needed = needed.max((grams.len() as f64 * GRAM_SHARE).ceil() as usize);
+                for g in &grams {
+                    for &v in self.gram_to_vocab.get(g).into_iter().flatten() {
+                        *counts.entry(v).or_insert(0) += 1;
+                    }
+                }
+            }
+            for (&v, &c) in &counts {
+                if c as usize >= needed && !memo[i].contains_key(&v) {
+                    let s = token_score(t, &self.vocab[v as usize]);
+                    memo[i].insert(v, s);
+                }
+            }
+            memo[i].retain(|_, s| *s >= TOKEN_FLOOR);
+        }
+        // Persons reached, with the parts matched and an upper bound of their score.
+        let mut acc: HashMap<u32, (u32, f64)> = HashMap::new();
+        for (i, m) in memo.iter().enumerate() {
+            for (&v, &s) in m {
+                for &d in &self.vocab_docs[v as usize] {
+                    let e = acc.entry(d).or_insert((0, 0.0));
+                    if e.0 & (1 << i.min(31)) == 0 {
+                        e.0 |= 1 << i.min(31);
+                        e.1 += s;
+                    } else {
+                        // Two parts of one person matched the same query part: keep one.
+                        e.1 = e.1.max(s);
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(u32, f64)> = acc
+            .into_iter()
+            .map(|(d, (_, sum))| {
+                let extra = self.doc(d as usize).len().abs_diff(qt.len()) as f64;
+                (d, sum - 0.02 * extra)
+            })
+            .collect();
+        ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(self.ids[x.0 as usize].cmp(&self.ids[y.0 as usize])));
+        ranked.truncate(RESCORE_MIN.max(limit.saturating_mul(50)));
+        let mut out: Vec<(u64, f64)> = ranked
+            .into_iter()
+            .map(|(d, _)| {
+                let toks = self.doc(d as usize);
+                let s = name_score(qt.len(), toks.len(), |i| qt[i].is_initial, |j| self.vocab[toks[j] as usize].is_initial, |i, j| {
+                    let v = toks[j];
+                    match memo[i].get(&v) {
+                        Some(&s) => s,
+                        None => token_score(&qt[i], &self.vocab[v as usize]),
+                    }
+                });
+                (self.ids[d as usize], s)
+            })
+            .collect();
+        sort_results(&mut out);
+        out.truncate(limit);
+        out
+    }
+
+    /// The best `limit` persons by scoring every indexed name with the same scorer as
+    /// [`NameIndex::search`] (no pruning, no memo): the reference the index is measured
+    /// against.
+    pub fn scan(&self, query: &str, limit: usize) -> Vec<(u64, f64)> {
+        let q = PreparedName::new(query);
+        let qt = q.token_data();
+        if qt.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let mut out: Vec<(u64, f64)> = (0..self.ids.len())
+            .map(|d| {
+                let toks = self.doc(d);
+                let s = name_score(
+                    qt.len(),
+                    toks.len(),
+                    |i| qt[i].is_initial,
+                    |j| self.vocab[toks[j] as usize].is_initial,
+                    |i, j| token_score(&qt[i], &self.vocab[toks[j] as usize]),
+                );
+                (self.ids[d], s)
+            })
+            .collect();
+        sort_results(&mut out);
+        out.truncate(limit);
+        out
+    }
+}
+
+fn sort_results(out: &mut [(u64, f64)]) {
+    out.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ngrams_are_padded_trigrams() {
+        let g: Vec<String> = ngrams("ab").collect();
+        assert_eq!(g, vec!["^ab", "ab$"]);
+        assert_eq!(ngrams("").count(), 0);
+    }
+
+    #[test]
+    fn index_terms_hold_keys_and_grams() {
+        let t = index_terms("Ruben Vardanyan");
+        assert!(t.contains(&"k:vardanian".to_owned()));
+        assert!(t.iter().any(|x| x.starts_with("g:")));
+        assert_eq!(index_terms("Рубен Варданян"), index_terms("Ruben Vardanian"));
+    }
+
+    #[test]
+    fn search_finds_across_scripts_and_agrees_with_scan() {
+        let names = [
+            (1u64, "Ruben Vardanyan"),
+            (2, "Armen Petrosyan"),
+            (3, "Рубен Варданян"),
+            (4, "Vardanyan Ruben Samvelovich"),
+            (5, "Ruben Petrosyan"),
+            (6, "Ռուբեն Վարդանյան"),
+            (7, "Karen Vardanian"),
+        ];
+        let ix = NameIndex::new(names);
+        let hits = ix.search("Ruben Vardanian", 3);
+        let ids: Vec<u64> = hits.iter().map(|h| h.0).collect();
+        assert_eq!(ids, vec![1, 3, 6]);
+        assert_eq!(ix.search("Ruben Vardanian", 7), ix.scan("Ruben Vardanian", 7)[..ix.search("Ruben Vardanian", 7).len()]);
+        assert!(ix.search("", 5).is_empty());
+    }
+}

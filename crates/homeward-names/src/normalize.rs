@@ -1,0 +1,144 @@
+//! Unicode and punctuation normalisation of a whole name, in its own script(s).
+
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// Whether `c` is one of the many hyphens and dashes found in names (Ter-Petrosyan).
+fn is_hyphen(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' | '\u{058A}'
+    )
+}
+
+/// Whether `c` is an apostrophe-like mark that is dropped without splitting the word
+/// (O'Brien, Natal'ya, Armenian U+055A..U+055F emphasis and question marks, K'ocharyan).
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '`'
+            | '\u{00B4}'
+            | '\u{02B9}'..='\u{02BF}'
+            | '\u{02C8}'
+            | '\u{2018}'..='\u{201B}'
+            | '\u{2032}'
+            | '\u{055A}'..='\u{055F}'
+            | '\u{FF07}'
+    )
+}
+
+/// Whether `c` is a combining mark (kept after a letter, dropped when stray).
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Normalises a name: Unicode NFKC (which also splits the Armenian ligature և into ե + ւ),
+/// case folding, Russian ё to е, unified hyphens, dropped apostrophes, every other
+/// punctuation mark or symbol as a word break (so initials "R.Vardanyan" become "r vardanyan"),
+/// and single spaces. Idempotent; never fails.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    if name.is_ascii() {
+        push_filtered(&mut out, name.bytes().map(|b| b.to_ascii_lowercase() as char));
+        return out;
+    }
+    let composed: String = name.nfkc().collect();
+    let lowered: String = composed.chars().flat_map(char::to_lowercase).collect();
+    if is_nfkc_quick(lowered.chars()) == IsNormalized::Yes {
+        push_filtered(&mut out, lowered.chars());
+    } else {
+        let again: String = lowered.nfkc().collect();
+        push_filtered(&mut out, again.chars());
+    }
+    out
+}
+
+/// Appends the kept characters of an already case-folded stream, handling separators.
+fn push_filtered(out: &mut String, chars: impl Iterator<Item = char>) {
+    let mut pending_space = false;
+    let mut pending_hyphen = false;
+    let mut prev: Option<char> = None;
+    for c in chars {
+        if is_apostrophe(c) {
+            // Dropped without breaking the word (checked first: ʼ is a letter to Unicode).
+            continue;
+        }
+        if c.is_alphanumeric() {
+            let c = match c {
+                'ё' => 'е',
+                other => other,
+            };
+            if !out.is_empty() {
+                if pending_hyphen {
+                    out.push('-');
+                } else if pending_space {
+                    out.push(' ');
+                }
+            }
+            pending_space = false;
+            pending_hyphen = false;
+            out.push(c);
+            prev = Some(c);
+        } else if is_mark(c) {
+            // A mark is kept only right after a letter; U+0307 after i is the residue of
+            // lower-casing Turkish/Azerbaijani İ and carries nothing.
+            let attached = !pending_space && !pending_hyphen && prev.is_some();
+            if attached && !(c == '\u{0307}' && prev == Some('i')) {
+                out.push(c);
+            }
+        } else if is_hyphen(c) {
+            if !out.is_empty() {
+                pending_hyphen = true;
+            }
+        } else if !out.is_empty() {
+            pending_space = true;
+            prev = None;
+        }
+        if !c.is_alphanumeric() && !is_mark(c) {
+            prev = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_spaces_and_punctuation() {
+        assert_eq!(normalize("  RUBEN   Vardanyan "), "ruben vardanyan");
+        assert_eq!(normalize("R.Vardanyan"), "r vardanyan");
+        assert_eq!(normalize("Vardanyan, Ruben"), "vardanyan ruben");
+        assert_eq!(normalize("Natal'ya"), "natalya");
+        assert_eq!(normalize("O’Brien"), "obrien");
+    }
+
+    #[test]
+    fn unifies_hyphens() {
+        assert_eq!(normalize("Ter–Petrosyan"), "ter-petrosyan");
+        assert_eq!(normalize("Ter - Petrosyan"), "ter-petrosyan");
+        assert_eq!(normalize("-Ruben-"), "ruben");
+        assert_eq!(normalize("Տեր֊Պետրոսյան"), "տեր-պետրոսյան");
+    }
+
+    #[test]
+    fn armenian_ligature_and_cyrillic_yo() {
+        assert_eq!(normalize("Եւրոպա"), "եւրոպա");
+        assert_eq!(normalize("Երևան"), "երեւան");
+        assert_eq!(normalize("Семён"), "семен");
+        assert_eq!(normalize("Артём"), normalize("Артем"));
+    }
+
+    #[test]
+    fn decomposed_and_composed_agree() {
+        assert_eq!(normalize("Mu\u{0308}ller"), normalize("Müller"));
+        assert_eq!(normalize("İsmayılov"), "ismayılov");
+        assert_eq!(normalize("ƏLİYEV"), "əliyev");
+    }
+
+    #[test]
+    fn stray_marks_and_symbols() {
+        assert_eq!(normalize("\u{0301}Ruben ★ Vardanyan"), "ruben vardanyan");
+        assert_eq!(normalize("…"), "");
+    }
+}
