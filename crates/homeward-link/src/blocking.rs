@@ -1,0 +1,289 @@
+//! Blocking: each rule puts records into buckets by a key built from names-crate keys (so that
+//! different scripts fall into the same bucket), dates, places or id numbers; the candidate
+//! pairs of all rules are unioned without duplicates, with a report per rule.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::features::{stable_hash, Features, RecordFeatures};
+
+/// A blocking rule: two records become a candidate pair when they share a key of the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockingRule {
+    /// Same family-name key and same birth year.
+    FamilyBirthYear,
+    /// Same given-name key and same family-name key, in either order (catches swapped parts).
+    GivenFamily,
+    /// Same given-name key and same full date of birth (catches changed family names).
+    GivenBirthDate,
+    /// Same full date of birth and same birth place.
+    BirthDatePlace,
+    /// Same normalised id number.
+    IdNumber,
+}
+
+impl BlockingRule {
+    /// The default rules, strongest first.
+    pub const DEFAULT: [BlockingRule; 5] = [
+        BlockingRule::IdNumber,
+        BlockingRule::GivenFamily,
+        BlockingRule::FamilyBirthYear,
+        BlockingRule::GivenBirthDate,
+        BlockingRule::BirthDatePlace,
+    ];
+
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockingRule::FamilyBirthYear => "family_name_key+birth_year",
+            BlockingRule::GivenFamily => "given_name_key+family_name_key",
+            BlockingRule::GivenBirthDate => "given_name_key+birth_date",
+            BlockingRule::BirthDatePlace => "birth_date+birth_place",
+            BlockingRule::IdNumber => "id_number",
+        }
+    }
+
+    fn keys(self, f: &Features, r: &RecordFeatures, out: &mut Vec<u64>) {
+        let tag = self as u64;
+        let mix = |parts: &[u64]| {
+            let mut bytes = Vec::with_capacity(8 * (parts.len() + 1));
+            bytes.extend_from_slice(&tag.to_le_bytes());
+            for p in parts {
+                bytes.extend_from_slice(&p.to_le_bytes());
+            }
+            stable_hash(&bytes)
+        };
+        let key = |u: &u32| f.names[*u as usize].key;
+        // Unsplit names contribute at most their first four tokens, to bound the key count.
+        let fams: Vec<u64> = r.family_candidates().iter().take(4).map(key).collect();
+        let givens: Vec<u64> = r.given_candidates().iter().take(4).map(key).collect();
+        let full_date = r.birth.filter(|d| d.day.is_some()).map(|d| {
+            u64::from(d.year) << 16 | u64::from(d.month.unwrap_or(0)) << 8 | u64::from(d.day.unwrap_or(0))
+        });
+        match self {
+            BlockingRule::FamilyBirthYear => {
+                if let Some(d) = r.birth {
+                    out.extend(fams.iter().map(|k| mix(&[*k, u64::from(d.year)])));
+                }
+            }
+            BlockingRule::GivenFamily => {
+                if r.is_split() {
+                    let (g, fm) = (givens[0], fams[0]);
+                    out.push(mix(&[g.min(fm), g.max(fm)]));
+                } else {
+                    for (i, a) in givens.iter().enumerate() {
+                        for b in &givens[i + 1..] {
+                            out.push(mix(&[*a.min(b), *a.max(b)]));
+                        }
+                    }
+                }
+            }
+            BlockingRule::GivenBirthDate => {
+                if let Some(d) = full_date {
+                    out.extend(givens.iter().map(|k| mix(&[*k, d])));
+                }
+            }
+            BlockingRule::BirthDatePlace => {
+                if let (Some(d), Some(p)) = (full_date, r.birth_place) {
+                    out.push(mix(&[d, stable_hash(f.places[p as usize].as_bytes())]));
+                }
+            }
+            BlockingRule::IdNumber => {
+                if let Some(id) = r.id_number {
+                    out.push(mix(&[stable_hash(f.ids[id as usize].as_bytes())]));
+                }
+            }
+        }
+    }
+}
+
+/// Which pairs are wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkMode {
+    /// Every pair of records, whatever their source.
+    #[default]
+    Dedupe,
+    /// Only pairs whose records come from different sources.
+    LinkOnly,
+    /// Pairs across sources and within each source.
+    LinkAndDedupe,
+}
+
+/// What one blocking rule did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleReport {
+    /// The rule.
+    pub rule: BlockingRule,
+    /// Distinct candidate pairs the rule produced (before the union).
+    pub pairs: u64,
+    /// Pairs that no earlier rule had produced.
+    pub new_pairs: u64,
+    /// Buckets dropped because they held more than `max_bucket` records.
+    pub dropped_buckets: u64,
+    /// Whether the whole rule was skipped because it would have produced too many pairs.
+    pub skipped: bool,
+}
+
+/// Limits of blocking.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BlockingLimits {
+    /// Buckets larger than this are dropped with a warning (they carry little evidence).
+    pub max_bucket: usize,
+    /// A rule that would produce more pairs than this is skipped with a warning.
+    pub max_pairs_per_rule: u64,
+}
+
+impl Default for BlockingLimits {
+    fn default() -> Self {
+        BlockingLimits { max_bucket: 2_000, max_pairs_per_rule: 200_000_000 }
+    }
+}
+
+fn wanted(mode: LinkMode, a: u32, b: u32) -> bool {
+    match mode {
+        LinkMode::Dedupe | LinkMode::LinkAndDedupe => true,
+        LinkMode::LinkOnly => a != b,
+    }
+}
+
+/// Candidate pairs `(i, j)` with `i < j`, sorted, without duplicates; plus one report per rule
+/// and warnings.
+pub(crate) fn block(
+    features: &Features,
+    rules: &[BlockingRule],
+    mode: LinkMode,
+    limits: BlockingLimits,
+) -> (Vec<(u32, u32)>, Vec<RuleReport>, Vec<String>) {
+    let recs = &features.records;
+    let mut union: Vec<u64> = Vec::new();
+    let mut reports = Vec::new();
+    let mut warnings = Vec::new();
+    for &rule in rules {
+        let mut entries: Vec<(u64, u32)> = recs
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, r)| {
+                let mut keys = Vec::new();
+                rule.keys(features, r, &mut keys);
+                keys.sort_unstable();
+                keys.dedup();
+                keys.into_iter().map(move |k| (k, i as u32))
+            })
+            .collect();
+        entries.par_sort_unstable();
+        // Bucket boundaries, and a count of the pairs the rule would make, before making any.
+        let mut buckets: Vec<(usize, usize)> = Vec::new();
+        let mut dropped = 0u64;
+        let mut expected = 0u64;
+        let mut start = 0;
+        while start < entries.len() {
+            let key = entries[start].0;
+            let mut end = start + 1;
+            while end < entries.len() && entries[end].0 == key {
+                end += 1;
+            }
+            let n = end - start;
+            if n > limits.max_bucket {
+                dropped += 1;
+            } else if n > 1 {
+                expected += pair_count(recs, &entries[start..end], mode);
+                buckets.push((start, end));
+            }
+            start = end;
+        }
+        if dropped > 0 {
+            warnings.push(format!(
+                "blocking rule {}: {dropped} bucket(s) larger than {} records dropped",
+                rule.name(),
+                limits.max_bucket
+            ));
+        }
+        if expected > limits.max_pairs_per_rule {
+            warnings.push(format!(
+                "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
+                rule.name(),
+                limits.max_pairs_per_rule
+            ));
+            reports.push(RuleReport { rule, pairs: 0, new_pairs: 0, dropped_buckets: dropped, skipped: true });
+            continue;
+        }
+        let mut pairs: Vec<u64> = buckets
+            .par_iter()
+            .flat_map_iter(|&(s, e)| {
+                let bucket = &entries[s..e];
+                let mut out = Vec::new();
+                for (x, &(_, a)) in bucket.iter().enumerate() {
+                    for &(_, b) in &bucket[x + 1..] {
+                        if a != b && wanted(mode, recs[a as usize].source, recs[b as usize].source) {
+                            let (i, j) = if a < b { (a, b) } else { (b, a) };
+                            out.push(u64::from(i) << 32 | u64::from(j));
+                        }
+                    }
+                }
+                out.into_iter()
+            })
+            .collect();
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        let before = union.len();
+        union = merge_sorted(&union, &pairs);
+        reports.push(RuleReport {
+            rule,
+            pairs: pairs.len() as u64,
+            new_pairs: (union.len() - before) as u64,
+            dropped_buckets: dropped,
+            skipped: false,
+        });
+    }
+    let pairs = union.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect();
+    (pairs, reports, warnings)
+}
+
+fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) -> u64 {
+    let n = bucket.len() as u64;
+    let all = n * (n - 1) / 2;
+    if mode != LinkMode::LinkOnly {
+        return all;
+    }
+    let mut sources: Vec<u32> = bucket.iter().map(|&(_, i)| recs[i as usize].source).collect();
+    sources.sort_unstable();
+    let mut same = 0u64;
+    let mut s = 0;
+    while s < sources.len() {
+        let mut e = s + 1;
+        while e < sources.len() && sources[e] == sources[s] {
+            e += 1;
+        }
+        let k = (e - s) as u64;
+        same += k * (k - 1) / 2;
+        s = e;
+    }
+    all - same
+}
+
+fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}

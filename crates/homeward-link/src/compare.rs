@@ -1,0 +1,342 @@
+//! Comparison of two records field by field into a small vector of agreement levels; a field
+//! missing on either side gets [`MISSING`] and contributes nothing to the match weight.
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{Features, NameUnit, RecordFeatures};
+use crate::record::PartialDate;
+
+/// Number of compared fields.
+pub const FIELDS: usize = 11;
+
+/// The level of a field that is missing on either side.
+pub const MISSING: u8 = u8::MAX;
+
+/// Agreement levels of one pair, one per [`Field`] in [`Field::ALL`] order.
+pub type Pattern = [u8; FIELDS];
+
+/// A compared field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Given name, through the names crate (script-independent).
+    GivenName,
+    /// Family name, through the names crate, with term-frequency adjustment.
+    FamilyName,
+    /// Patronymic.
+    Patronymic,
+    /// Whether given and family names match only when swapped.
+    NameOrder,
+    /// Date of birth (partial dates allowed).
+    BirthDate,
+    /// Sex.
+    Sex,
+    /// Place of birth.
+    BirthPlace,
+    /// Place of residence.
+    Residence,
+    /// Document or service number.
+    IdNumber,
+    /// Date of capture.
+    CaptureDate,
+    /// Place of capture.
+    CapturePlace,
+}
+
+const NAME_LEVELS: &[&str] = &["different", "similar (JW >= 0.80)", "close (JW >= 0.92)", "same key", "exact"];
+const DATE_LEVELS: &[&str] =
+    &["different", "year off by one", "same year", "day and month transposed", "same year and month", "exact"];
+const PLACE_LEVELS: &[&str] = &["different", "similar (JW >= 0.88)", "exact"];
+const ID_LEVELS: &[&str] = &["different", "one edit", "exact"];
+
+/// Name level: exact canonical form.
+pub(crate) const NAME_EXACT: u8 = 4;
+/// Name level: same matching key (e.g. the same name in two scripts).
+pub(crate) const NAME_SAME_KEY: u8 = 3;
+
+impl Field {
+    /// Every field, in pattern order.
+    pub const ALL: [Field; FIELDS] = [
+        Field::GivenName,
+        Field::FamilyName,
+        Field::Patronymic,
+        Field::NameOrder,
+        Field::BirthDate,
+        Field::Sex,
+        Field::BirthPlace,
+        Field::Residence,
+        Field::IdNumber,
+        Field::CaptureDate,
+        Field::CapturePlace,
+    ];
+
+    /// The standard field name (PRODUCT.md vocabulary, plus `name_order`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::GivenName => "given_name",
+            Field::FamilyName => "family_name",
+            Field::Patronymic => "patronymic",
+            Field::NameOrder => "name_order",
+            Field::BirthDate => "birth_date",
+            Field::Sex => "sex",
+            Field::BirthPlace => "birth_place",
+            Field::Residence => "residence",
+            Field::IdNumber => "id_number",
+            Field::CaptureDate => "capture_date",
+            Field::CapturePlace => "capture_place",
+        }
+    }
+
+    /// Names of the agreement levels, weakest first; the level value indexes this slice.
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            Field::GivenName | Field::FamilyName | Field::Patronymic => NAME_LEVELS,
+            Field::NameOrder => &["as given", "given and family swapped"],
+            Field::BirthDate | Field::CaptureDate => DATE_LEVELS,
+            Field::Sex => &["different", "same"],
+            Field::BirthPlace | Field::Residence | Field::CapturePlace => PLACE_LEVELS,
+            Field::IdNumber => ID_LEVELS,
+        }
+    }
+}
+
+/// The comparison of one pair: its pattern plus the name keys used for term frequencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Comparison {
+    pub pattern: Pattern,
+    /// Family-name key when the family names agree on key or exactly.
+    pub family_key: Option<u64>,
+    /// Given-name key when the given names agree on key or exactly.
+    pub given_key: Option<u64>,
+}
+
+fn name_level(names: &[NameUnit], a: u32, b: u32) -> u8 {
+    if a == b {
+        return NAME_EXACT;
+    }
+    let (ua, ub) = (&names[a as usize], &names[b as usize]);
+    if ua.canonical == ub.canonical {
+        NAME_EXACT
+    } else if ua.key == ub.key {
+        NAME_SAME_KEY
+    } else {
+        let jw = strsim::jaro_winkler(&ua.canonical, &ub.canonical);
+        if jw >= 0.92 {
+            2
+        } else if jw >= 0.80 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+fn date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else { return MISSING };
+    if a.year == b.year {
+        if a.day.is_some() && a == b {
+            5
+        } else if a.month.is_some() && a.month == b.month {
+            4
+        } else if a.day.is_some() && b.day.is_some() && a.month == b.day && a.day == b.month {
+            3
+        } else {
+            2
+        }
+    } else if a.year.abs_diff(b.year) == 1 {
+        1
+    } else {
+        0
+    }
+}
+
+fn place_level(places: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else { return MISSING };
+    if a == b {
+        return 2;
+    }
+    let (pa, pb) = (&places[a as usize], &places[b as usize]);
+    if pa == pb {
+        2
+    } else if strsim::jaro_winkler(pa, pb) >= 0.88 {
+        1
+    } else {
+        0
+    }
+}
+
+fn id_level(ids: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else { return MISSING };
+    if a == b || ids[a as usize] == ids[b as usize] {
+        2
+    } else if strsim::osa_distance(&ids[a as usize], &ids[b as usize]) <= 1 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Levels and unit indices of the name parts of a pair.
+struct NameMatch {
+    given: u8,
+    family: u8,
+    patronymic: u8,
+    order: u8,
+    family_units: Option<(u32, u32)>,
+    given_units: Option<(u32, u32)>,
+}
+
+fn compare_names(names: &[NameUnit], a: &RecordFeatures, b: &RecordFeatures) -> NameMatch {
+    let mut m = NameMatch {
+        given: MISSING,
+        family: MISSING,
+        patronymic: MISSING,
+        order: MISSING,
+        family_units: None,
+        given_units: None,
+    };
+    let lv = |x: u32, y: u32| name_level(names, x, y);
+    if let (Some(ga), Some(fa), Some(gb), Some(fb)) = (a.given, a.family, b.given, b.family) {
+        let straight = (lv(ga, gb), lv(fa, fb));
+        let swapped = (lv(ga, fb), lv(fa, gb));
+        // A swap counts only when it explains both parts better than the given order.
+        if swapped.0 >= 2 && swapped.1 >= 2 && swapped.0 + swapped.1 > straight.0 + straight.1 {
+            m.given = swapped.0;
+            m.family = swapped.1;
+            m.order = 1;
+            m.given_units = Some((ga, fb));
+            m.family_units = Some((fa, gb));
+        } else {
+            m.given = straight.0;
+            m.family = straight.1;
+            m.order = 0;
+            m.given_units = Some((ga, gb));
+            m.family_units = Some((fa, fb));
+        }
+    } else if a.is_split() || b.is_split() {
+        // One side split, the other a bag of tokens: pick distinct tokens for the two parts.
+        let (s, t, flipped) = if a.is_split() { (a, b, false) } else { (b, a, true) };
+        let (Some(g), Some(f)) = (s.given, s.family) else { return m };
+        let toks = &t.tokens;
+        let mut best: Option<(u8, usize, usize)> = None;
+        for (i, &ti) in toks.iter().enumerate() {
+            let lg = lv(g, ti);
+            for (j, &tj) in toks.iter().enumerate() {
+                if i == j {
+                    continue;
+                }
+                let score = lg + lv(f, tj);
+                if !matches!(best, Some((bs, _, _)) if score <= bs) {
+                    best = Some((score, i, j));
+                }
+            }
+        }
+        if let Some((_, i, j)) = best {
+            m.given = lv(g, toks[i]);
+            m.family = lv(f, toks[j]);
+            let pair = |x: u32, y: u32| if flipped { (y, x) } else { (x, y) };
+            m.given_units = Some(pair(g, toks[i]));
+            m.family_units = Some(pair(f, toks[j]));
+            if let Some(p) = s.patronymic {
+                if let Some(k) = (0..toks.len()).filter(|&k| k != i && k != j).max_by_key(|&k| lv(p, toks[k])) {
+                    m.patronymic = lv(p, toks[k]);
+                }
+            }
+        }
+        return m;
+    } else if !a.tokens.is_empty() && !b.tokens.is_empty() {
+        // Two unsplit names: greedy best one-to-one token matching; the two best pairs stand
+        // for the family and given names, a third for the patronymic.
+        let mut cells: Vec<(u8, usize, usize)> = Vec::with_capacity(a.tokens.len() * b.tokens.len());
+        for (i, &x) in a.tokens.iter().enumerate() {
+            for (j, &y) in b.tokens.iter().enumerate() {
+                cells.push((lv(x, y), i, j));
+            }
+        }
+        cells.sort_by(|p, q| q.0.cmp(&p.0).then(p.1.cmp(&q.1)).then(p.2.cmp(&q.2)));
+        let (mut used_a, mut used_b) = (0u64, 0u64);
+        let mut picked: Vec<u8> = Vec::new();
+        for (l, i, j) in cells {
+            if i < 64 && j < 64 && used_a & (1 << i) == 0 && used_b & (1 << j) == 0 {
+                used_a |= 1 << i;
+                used_b |= 1 << j;
+                picked.push(l);
+                if picked.len() == 3 {
+                    break;
+                }
+            }
+        }
+        m.family = picked.first().copied().unwrap_or(MISSING);
+        m.given = if a.tokens.len() >= 2 && b.tokens.len() >= 2 { picked.get(1).copied().unwrap_or(MISSING) } else { MISSING };
+        if a.tokens.len() >= 3 && b.tokens.len() >= 3 {
+            m.patronymic = picked.get(2).copied().unwrap_or(MISSING);
+        }
+        return m;
+    }
+    if let (Some(pa), Some(pb)) = (a.patronymic, b.patronymic) {
+        m.patronymic = lv(pa, pb);
+    }
+    m
+}
+
+/// Compares records `i` and `j`.
+pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
+    let a = &features.records[i as usize];
+    let b = &features.records[j as usize];
+    let names = &features.names;
+    let n = compare_names(names, a, b);
+    let sex = match (a.sex, b.sex) {
+        (Some(x), Some(y)) => u8::from(x == y),
+        _ => MISSING,
+    };
+    let pattern = [
+        n.given,
+        n.family,
+        n.patronymic,
+        n.order,
+        date_level(a.birth, b.birth),
+        sex,
+        place_level(&features.places, a.birth_place, b.birth_place),
+        place_level(&features.places, a.residence, b.residence),
+        id_level(&features.ids, a.id_number, b.id_number),
+        date_level(a.capture, b.capture),
+        place_level(&features.places, a.capture_place, b.capture_place),
+    ];
+    let key_if_agree = |units: Option<(u32, u32)>, level: u8| {
+        units.filter(|_| level != MISSING && level >= NAME_SAME_KEY).map(|(x, _)| names[x as usize].key)
+    };
+    Comparison {
+        pattern,
+        family_key: key_if_agree(n.family_units, n.family),
+        given_key: key_if_agree(n.given_units, n.given),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: u16, m: Option<u8>, dd: Option<u8>) -> Option<PartialDate> {
+        PartialDate::new(y, m, dd)
+    }
+
+    #[test]
+    fn date_levels() {
+        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(7))), 5);
+        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(9))), 4);
+        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, Some(7), Some(3))), 3);
+        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, None, None)), 2);
+        assert_eq!(date_level(d(1985, None, None), d(1986, None, None)), 1);
+        assert_eq!(date_level(d(1985, None, None), d(1990, None, None)), 0);
+        assert_eq!(date_level(d(1985, None, None), None), MISSING);
+    }
+
+    #[test]
+    fn id_levels() {
+        let ids = vec!["AB123".to_owned(), "AB124".to_owned(), "ZZ999".to_owned()];
+        assert_eq!(id_level(&ids, Some(0), Some(0)), 2);
+        assert_eq!(id_level(&ids, Some(0), Some(1)), 1);
+        assert_eq!(id_level(&ids, Some(0), Some(2)), 0);
+        assert_eq!(id_level(&ids, None, Some(2)), MISSING);
+    }
+}

@@ -1,0 +1,341 @@
+//! The linkage pipeline over a batch of records: canonical ordering (so that results never
+//! depend on input order), features, blocking, fitting, scoring, clustering and explanation.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::blocking::{block, BlockingLimits, BlockingRule, LinkMode, RuleReport};
+use crate::cluster::cluster;
+use crate::compare::{compare, Field, Pattern};
+use crate::error::LinkError;
+use crate::features::Features;
+use crate::model::{em, estimate_u, probability, EmSettings, FieldEvidence, FieldParams, FittedModel};
+use crate::record::LinkRecord;
+
+/// Settings of a linkage run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkConfig {
+    /// Which pairs are wanted (de-duplicate, link across sources, or both).
+    pub mode: LinkMode,
+    /// Blocking rules, unioned.
+    pub rules: Vec<BlockingRule>,
+    /// Bucket and per-rule pair limits.
+    pub limits: BlockingLimits,
+    /// Match probability at or above which a pair is reported and may join a cluster.
+    pub threshold: f64,
+    /// Random pairs drawn to estimate u.
+    pub u_sample_pairs: usize,
+    /// Seed of the random pair sample.
+    pub seed: u64,
+    /// Upper bound on EM iterations.
+    pub em_max_iterations: u32,
+    /// EM stops when no probability changes by more than this.
+    pub em_tolerance: f64,
+    /// Re-estimate u by EM on the candidate pairs (starting from the random-pair u) instead of
+    /// keeping the random-pair u fixed.
+    pub estimate_u_by_em: bool,
+    /// Term-frequency adjustment of given and family names.
+    pub term_frequencies: bool,
+    /// Share of compared cross pairs that must match for two clusters to merge (0 gives
+    /// connected components).
+    pub min_cluster_support: f64,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            mode: LinkMode::Dedupe,
+            rules: BlockingRule::DEFAULT.to_vec(),
+            limits: BlockingLimits::default(),
+            threshold: 0.5,
+            u_sample_pairs: 1_000_000,
+            seed: 42,
+            em_max_iterations: 200,
+            em_tolerance: 1e-6,
+            estimate_u_by_em: false,
+            term_frequencies: true,
+            min_cluster_support: 0.5,
+        }
+    }
+}
+
+/// A scored candidate pair, by input record index (`left` comes first in canonical order:
+/// lower source, then lower record id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoredPair {
+    /// Input index of the first record.
+    pub left: u32,
+    /// Input index of the second record.
+    pub right: u32,
+    /// Match weight in bits (log2 odds), term frequencies included.
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+    /// Agreement level per field ([`crate::MISSING`] where missing), in [`Field::ALL`] order.
+    pub pattern: Pattern,
+}
+
+/// How a run went: blocking per rule, warnings, EM.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkReport {
+    /// Records linked.
+    pub records: u64,
+    /// One entry per blocking rule.
+    pub blocking: Vec<RuleReport>,
+    /// Candidate pairs after the union of all rules.
+    pub candidate_pairs: u64,
+    /// Distinct comparison patterns among the candidates.
+    pub distinct_patterns: u64,
+    /// Pairs at or above the threshold.
+    pub matched_pairs: u64,
+    /// Clusters with more than one record.
+    pub multi_record_clusters: u64,
+    /// Warnings (oversized buckets, skipped rules, EM not converged).
+    pub warnings: Vec<String>,
+}
+
+/// Everything a run produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkOutput {
+    /// The model used (fitted in this run or given).
+    pub model: FittedModel,
+    /// Pairs at or above the threshold, in canonical order.
+    pub pairs: Vec<ScoredPair>,
+    /// Cluster of each input record: the input index of its first record in canonical order.
+    pub clusters: Vec<u32>,
+    /// Report of the run.
+    pub report: LinkReport,
+}
+
+/// The explanation of one pair's match weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// log2 prior odds of a match.
+    pub prior_weight: f64,
+    /// One entry per field.
+    pub fields: Vec<FieldEvidence>,
+    /// Total match weight in bits.
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+}
+
+/// Records prepared for linkage: canonically ordered, with features and candidate pairs.
+#[derive(Debug)]
+pub struct Linker {
+    config: LinkConfig,
+    /// `order[k]` is the input index of the k-th record in canonical order.
+    order: Vec<u32>,
+    /// `rank[input index]` is its canonical position.
+    rank: Vec<u32>,
+    features: Features,
+    candidates: Vec<(u32, u32)>,
+    blocking: Vec<RuleReport>,
+    warnings: Vec<String>,
+}
+
+fn canonical_cmp(a: &LinkRecord, b: &LinkRecord) -> Ordering {
+    a.source
+        .cmp(&b.source)
+        .then_with(|| a.record_id.cmp(&b.record_id))
+        .then_with(|| a.family_name.cmp(&b.family_name))
+        .then_with(|| a.given_name.cmp(&b.given_name))
+        .then_with(|| a.patronymic.cmp(&b.patronymic))
+        .then_with(|| a.full_name.cmp(&b.full_name))
+        .then_with(|| a.sex.cmp(&b.sex))
+        .then_with(|| a.birth_date.cmp(&b.birth_date))
+        .then_with(|| a.birth_place.cmp(&b.birth_place))
+        .then_with(|| a.residence.cmp(&b.residence))
+        .then_with(|| a.id_number.cmp(&b.id_number))
+        .then_with(|| a.capture_date.cmp(&b.capture_date))
+        .then_with(|| a.capture_place.cmp(&b.capture_place))
+}
+
+impl Linker {
+    /// Prepares `records`: orders them canonically (source, record id, content), computes
+    /// features in parallel and runs blocking.
+    pub fn new(records: &[LinkRecord], config: LinkConfig) -> Result<Linker, LinkError> {
+        if !(config.threshold > 0.0 && config.threshold < 1.0) {
+            return Err(LinkError::InvalidConfig(format!("threshold {} is outside (0, 1)", config.threshold)));
+        }
+        if !(0.0..=1.0).contains(&config.min_cluster_support) {
+            return Err(LinkError::InvalidConfig("min_cluster_support must be in [0, 1]".to_owned()));
+        }
+        if records.len() >= u32::MAX as usize {
+            return Err(LinkError::InvalidConfig("too many records for one run".to_owned()));
+        }
+        let mut order: Vec<u32> = (0..records.len() as u32).collect();
+        order.par_sort_by(|&a, &b| canonical_cmp(&records[a as usize], &records[b as usize]).then(a.cmp(&b)));
+        let mut rank = vec![0u32; records.len()];
+        for (k, &i) in order.iter().enumerate() {
+            rank[i as usize] = k as u32;
+        }
+        let sorted: Vec<LinkRecord> = order.iter().map(|&i| records[i as usize].clone()).collect();
+        let features = Features::build(&sorted);
+        drop(sorted);
+        let (candidates, blocking, warnings) = block(&features, &config.rules, config.mode, config.limits);
+        Ok(Linker { config, order, rank, features, candidates, blocking, warnings })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LinkConfig {
+        &self.config
+    }
+
+    /// Number of candidate pairs after blocking.
+    pub fn candidate_count(&self) -> usize {
+        self.candidates.len()
+    }
+
+    /// Candidate pairs as input indices, in canonical order.
+    pub fn candidates(&self) -> Vec<(u32, u32)> {
+        self.candidates.iter().map(|&(i, j)| (self.order[i as usize], self.order[j as usize])).collect()
+    }
+
+    /// Blocking reports, one per rule.
+    pub fn blocking_report(&self) -> &[RuleReport] {
+        &self.blocking
+    }
+
+    /// Histogram of distinct comparison patterns among the candidates, sorted by pattern.
+    fn histogram(&self) -> Vec<(Pattern, u64)> {
+        let maps = self
+            .candidates
+            .par_chunks(1 << 14)
+            .map(|chunk| {
+                let mut h: HashMap<Pattern, u64> = HashMap::new();
+                for &(i, j) in chunk {
+                    *h.entry(compare(&self.features, i, j).pattern).or_default() += 1;
+                }
+                h
+            })
+            .reduce(HashMap::new, |mut a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+                a
+            });
+        let mut hist: Vec<(Pattern, u64)> = maps.into_iter().collect();
+        hist.sort_unstable();
+        hist
+    }
+
+    /// Fits a model: u from random pairs, m and the prior by EM on the candidate patterns.
+    pub fn fit(&self) -> FittedModel {
+        let (u, u_pairs) =
+            estimate_u(&self.features, self.config.mode, self.config.u_sample_pairs, self.config.seed);
+        let hist = self.histogram();
+        let settings = EmSettings {
+            max_iterations: self.config.em_max_iterations,
+            tolerance: self.config.em_tolerance,
+            estimate_u: self.config.estimate_u_by_em,
+        };
+        let r = em(&hist, &u, settings);
+        FittedModel {
+            version: 1,
+            lambda: r.lambda,
+            fields: Field::ALL
+                .iter()
+                .zip(r.m)
+                .zip(r.u)
+                .map(|((&field, m), u)| FieldParams { field, m, u })
+                .collect(),
+            term_frequencies: self.config.term_frequencies,
+            em_iterations: r.iterations,
+            converged: r.converged,
+            u_pairs,
+        }
+    }
+
+    /// Scores every candidate pair with `model`, in canonical order.
+    pub fn score(&self, model: &FittedModel) -> Vec<ScoredPair> {
+        self.candidates
+            .par_iter()
+            .map(|&(i, j)| {
+                let c = compare(&self.features, i, j);
+                let weight = model.weight(&self.features, &c);
+                ScoredPair {
+                    left: self.order[i as usize],
+                    right: self.order[j as usize],
+                    weight,
+                    probability: probability(weight),
+                    pattern: c.pattern,
+                }
+            })
+            .collect()
+    }
+
+    /// Clusters scored pairs; returns per input record the input index of its cluster's first
+    /// record in canonical order.
+    pub fn cluster(&self, scored: &[ScoredPair]) -> Vec<u32> {
+        let edges: Vec<(u32, u32, f64)> = scored
+            .iter()
+            .map(|p| {
+                let (a, b) = (self.rank[p.left as usize], self.rank[p.right as usize]);
+                (a.min(b), a.max(b), p.probability)
+            })
+            .collect();
+        let by_rank = cluster(self.order.len(), &edges, self.config.threshold, self.config.min_cluster_support);
+        let mut out = vec![0u32; self.order.len()];
+        for (k, &root) in by_rank.iter().enumerate() {
+            out[self.order[k] as usize] = self.order[root as usize];
+        }
+        out
+    }
+
+    /// Runs everything: fits a model unless one is given, scores, clusters.
+    pub fn run(&self, model: Option<FittedModel>) -> LinkOutput {
+        let mut warnings = self.warnings.clone();
+        let model = model.unwrap_or_else(|| self.fit());
+        if !model.converged {
+            warnings.push(format!("EM did not converge in {} iterations", model.em_iterations));
+        }
+        let scored = self.score(&model);
+        let clusters = self.cluster(&scored);
+        let distinct_patterns = {
+            let mut p: Vec<Pattern> = scored.iter().map(|s| s.pattern).collect();
+            p.par_sort_unstable();
+            p.dedup();
+            p.len() as u64
+        };
+        let pairs: Vec<ScoredPair> =
+            scored.into_iter().filter(|p| p.probability >= self.config.threshold).collect();
+        let mut sizes: HashMap<u32, u32> = HashMap::new();
+        for c in &clusters {
+            *sizes.entry(*c).or_default() += 1;
+        }
+        let report = LinkReport {
+            records: self.order.len() as u64,
+            blocking: self.blocking.clone(),
+            candidate_pairs: self.candidates.len() as u64,
+            distinct_patterns,
+            matched_pairs: pairs.len() as u64,
+            multi_record_clusters: sizes.values().filter(|&&s| s > 1).count() as u64,
+            warnings,
+        };
+        LinkOutput { model, pairs, clusters, report }
+    }
+
+    /// Explains the weight of the pair of input records `left` and `right` under `model`,
+    /// field by field (whether or not blocking made them candidates).
+    pub fn explain(&self, model: &FittedModel, left: usize, right: usize) -> Result<Explanation, LinkError> {
+        let rank = |i: usize| self.rank.get(i).copied().ok_or(LinkError::NoSuchRecord(i));
+        let (a, b) = (rank(left)?, rank(right)?);
+        let c = compare(&self.features, a.min(b), a.max(b));
+        let weight = model.weight(&self.features, &c);
+        Ok(Explanation {
+            prior_weight: model.prior_weight(),
+            fields: model.evidence(&self.features, &c),
+            weight,
+            probability: probability(weight),
+        })
+    }
+}
+
+/// One-call linkage: prepares, fits (or uses `model`), scores and clusters.
+pub fn link(records: &[LinkRecord], config: LinkConfig, model: Option<FittedModel>) -> Result<LinkOutput, LinkError> {
+    Ok(Linker::new(records, config)?.run(model))
+}

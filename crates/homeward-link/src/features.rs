@@ -1,0 +1,257 @@
+//! Per-record features computed once before blocking and comparison: each distinct name or
+//! place string is analysed by the names crate exactly once (in parallel) and interned, so a
+//! million records with a few thousand distinct names cost a few thousand analyses.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use crate::record::{LinkRecord, PartialDate, Sex};
+
+/// One analysed name unit: a whole name field, or one token of a full name.
+#[derive(Debug, Clone)]
+pub(crate) struct NameUnit {
+    /// Canonical Latin form from the names crate.
+    pub canonical: String,
+    /// Hash of the names crate's matching key(s); equal keys mean "same name" across scripts.
+    pub key: u64,
+}
+
+/// The features of one record, as indices into the interned tables.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecordFeatures {
+    pub source: u32,
+    pub given: Option<u32>,
+    pub family: Option<u32>,
+    pub patronymic: Option<u32>,
+    /// Name tokens of a record whose given or family name is not split out (from `full_name`).
+    pub tokens: Vec<u32>,
+    pub sex: Option<Sex>,
+    pub birth: Option<PartialDate>,
+    pub capture: Option<PartialDate>,
+    pub birth_place: Option<u32>,
+    pub residence: Option<u32>,
+    pub capture_place: Option<u32>,
+    pub id_number: Option<u32>,
+}
+
+impl RecordFeatures {
+    /// Whether the record has given and family names split out.
+    pub fn is_split(&self) -> bool {
+        self.given.is_some() && self.family.is_some()
+    }
+
+    /// All name units usable as a given name (the given name, else every full-name token).
+    pub fn given_candidates(&self) -> &[u32] {
+        match &self.given {
+            Some(g) if self.family.is_some() || self.tokens.is_empty() => std::slice::from_ref(g),
+            _ => &self.tokens,
+        }
+    }
+
+    /// All name units usable as a family name.
+    pub fn family_candidates(&self) -> &[u32] {
+        match &self.family {
+            Some(f) if self.given.is_some() || self.tokens.is_empty() => std::slice::from_ref(f),
+            _ => &self.tokens,
+        }
+    }
+}
+
+/// Interned tables plus per-record features and name frequencies.
+#[derive(Debug, Default)]
+pub(crate) struct Features {
+    pub names: Vec<NameUnit>,
+    pub places: Vec<String>,
+    pub ids: Vec<String>,
+    pub records: Vec<RecordFeatures>,
+    /// Number of records having each family-name key.
+    pub family_freq: HashMap<u64, u32>,
+    /// Number of records having each given-name key.
+    pub given_freq: HashMap<u64, u32>,
+    /// Number of records with a family name (denominator of `family_freq`).
+    pub family_total: u32,
+    /// Number of records with a given name.
+    pub given_total: u32,
+}
+
+/// FNV-1a: a stable hash, so that keys (and therefore bucket order) never depend on the
+/// process or the platform.
+pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn clean(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn normalise_id(raw: &str) -> String {
+    raw.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect()
+}
+
+/// Analysis of one raw name string into units: one unit for the whole field, and one per token.
+struct Analysed {
+    whole: (String, String),
+    tokens: Vec<(String, String)>,
+}
+
+fn analyse(raw: &str) -> Analysed {
+    let a = homeward_names::analyse(raw);
+    let tokens: Vec<(String, String)> = a
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let key = a.keys.get(i).cloned().unwrap_or_else(|| t.clone());
+            (t.clone(), key)
+        })
+        .collect();
+    let key = if a.keys.is_empty() { a.canonical.clone() } else { a.keys.join(" ") };
+    Analysed { whole: (a.canonical, key), tokens }
+}
+
+impl Features {
+    /// Computes the features of every record.
+    pub fn build(records: &[LinkRecord]) -> Features {
+        let mut raw_names: BTreeSet<&str> = BTreeSet::new();
+        let mut raw_places: BTreeSet<&str> = BTreeSet::new();
+        for r in records {
+            for v in [&r.given_name, &r.family_name, &r.patronymic, &r.full_name] {
+                if let Some(s) = clean(v) {
+                    raw_names.insert(s);
+                }
+            }
+            for v in [&r.birth_place, &r.residence, &r.capture_place] {
+                if let Some(s) = clean(v) {
+                    raw_places.insert(s);
+                }
+            }
+        }
+        let raw_names: Vec<&str> = raw_names.into_iter().collect();
+        let analysed: Vec<Analysed> = raw_names.par_iter().map(|s| analyse(s)).collect();
+        let raw_places: Vec<&str> = raw_places.into_iter().collect();
+        let place_forms: Vec<String> =
+            raw_places.par_iter().map(|s| homeward_names::analyse(s).canonical).collect();
+
+        let mut names: Vec<NameUnit> = Vec::new();
+        let mut unit_ids: HashMap<(String, String), u32> = HashMap::new();
+        let mut intern = |unit: &(String, String)| -> u32 {
+            if let Some(id) = unit_ids.get(unit) {
+                return *id;
+            }
+            let id = names.len() as u32;
+            names.push(NameUnit { canonical: unit.0.clone(), key: stable_hash(unit.1.as_bytes()) });
+            unit_ids.insert(unit.clone(), id);
+            id
+        };
+        let mut whole_of: HashMap<&str, u32> = HashMap::with_capacity(raw_names.len());
+        let mut tokens_of: HashMap<&str, Vec<u32>> = HashMap::with_capacity(raw_names.len());
+        for (raw, a) in raw_names.iter().zip(&analysed) {
+            whole_of.insert(raw, intern(&a.whole));
+            tokens_of.insert(raw, a.tokens.iter().map(&mut intern).collect());
+        }
+
+        let mut places: Vec<String> = Vec::new();
+        let mut place_ids: HashMap<&str, u32> = HashMap::new();
+        let mut place_of: HashMap<&str, u32> = HashMap::with_capacity(raw_places.len());
+        for (raw, form) in raw_places.iter().zip(&place_forms) {
+            let id = match place_ids.get(form.as_str()) {
+                Some(id) => *id,
+                None => {
+                    places.push(form.clone());
+                    let id = (places.len() - 1) as u32;
+                    place_ids.insert(form.as_str(), id);
+                    id
+                }
+            };
+            place_of.insert(raw, id);
+        }
+
+        let mut ids: Vec<String> = Vec::new();
+        let mut id_of: HashMap<String, u32> = HashMap::new();
+        let mut feats: Vec<RecordFeatures> = Vec::with_capacity(records.len());
+        for r in records {
+            let name = |v: &Option<String>| clean(v).and_then(|s| whole_of.get(s).copied());
+            let place = |v: &Option<String>| clean(v).and_then(|s| place_of.get(s).copied());
+            let mut f = RecordFeatures {
+                source: r.source,
+                given: name(&r.given_name),
+                family: name(&r.family_name),
+                patronymic: name(&r.patronymic),
+                sex: r.sex,
+                birth: r.birth_date,
+                capture: r.capture_date,
+                birth_place: place(&r.birth_place),
+                residence: place(&r.residence),
+                capture_place: place(&r.capture_place),
+                ..RecordFeatures::default()
+            };
+            if !f.is_split() {
+                if let Some(full) = clean(&r.full_name) {
+                    f.tokens = tokens_of.get(full).cloned().unwrap_or_default();
+                } else {
+                    // Whatever name parts there are, as tokens, so blocking still sees them.
+                    f.tokens = [&r.given_name, &r.family_name, &r.patronymic]
+                        .into_iter()
+                        .filter_map(|v| clean(v).and_then(|s| tokens_of.get(s)))
+                        .flatten()
+                        .copied()
+                        .collect();
+                }
+            }
+            if let Some(raw) = clean(&r.id_number) {
+                let norm = normalise_id(raw);
+                if !norm.is_empty() {
+                    let next = ids.len() as u32;
+                    let id = *id_of.entry(norm.clone()).or_insert(next);
+                    if id == next {
+                        ids.push(norm);
+                    }
+                    f.id_number = Some(id);
+                }
+            }
+            feats.push(f);
+        }
+
+        let mut family_freq: HashMap<u64, u32> = HashMap::new();
+        let mut given_freq: HashMap<u64, u32> = HashMap::new();
+        let (mut family_total, mut given_total) = (0, 0);
+        for f in &feats {
+            if let Some(id) = f.family {
+                *family_freq.entry(names[id as usize].key).or_default() += 1;
+                family_total += 1;
+            }
+            if let Some(id) = f.given {
+                *given_freq.entry(names[id as usize].key).or_default() += 1;
+                given_total += 1;
+            }
+        }
+        Features {
+            names,
+            places,
+            ids,
+            records: feats,
+            family_freq,
+            given_freq,
+            family_total,
+            given_total,
+        }
+    }
+
+    /// Share of records with a family name having this key (at least one record's worth).
+    pub fn family_tf(&self, key: u64) -> f64 {
+        let n = f64::from(self.family_total.max(1));
+        f64::from(self.family_freq.get(&key).copied().unwrap_or(1).max(1)) / n
+    }
+
+    /// Share of records with a given name having this key.
+    pub fn given_tf(&self, key: u64) -> f64 {
+        let n = f64::from(self.given_total.max(1));
+        f64::from(self.given_freq.get(&key).copied().unwrap_or(1).max(1)) / n
+    }
+}
