@@ -59,7 +59,9 @@ impl BlockingRule {
         let fams: Vec<u64> = r.family_candidates().iter().take(4).map(key).collect();
         let givens: Vec<u64> = r.given_candidates().iter().take(4).map(key).collect();
         let full_date = r.birth.filter(|d| d.day.is_some()).map(|d| {
-            u64::from(d.year) << 16 | u64::from(d.month.unwrap_or(0)) << 8 | u64::from(d.day.unwrap_or(0))
+            u64::from(d.year) << 16
+                | u64::from(d.month.unwrap_or(0)) << 8
+                | u64::from(d.day.unwrap_or(0))
         });
         match self {
             BlockingRule::FamilyBirthYear => {
@@ -137,7 +139,10 @@ pub struct BlockingLimits {
 
 impl Default for BlockingLimits {
     fn default() -> Self {
-        BlockingLimits { max_bucket: 2_000, max_pairs_per_rule: 200_000_000 }
+        BlockingLimits {
+            max_bucket: 2_000,
+            max_pairs_per_rule: 200_000_000,
+        }
     }
 }
 
@@ -206,7 +211,13 @@ pub(crate) fn block(
                 rule.name(),
                 limits.max_pairs_per_rule
             ));
-            reports.push(RuleReport { rule, pairs: 0, new_pairs: 0, dropped_buckets: dropped, skipped: true });
+            reports.push(RuleReport {
+                rule,
+                pairs: 0,
+                new_pairs: 0,
+                dropped_buckets: dropped,
+                skipped: true,
+            });
             continue;
         }
         let mut pairs: Vec<u64> = buckets
@@ -216,7 +227,8 @@ pub(crate) fn block(
                 let mut out = Vec::new();
                 for (x, &(_, a)) in bucket.iter().enumerate() {
                     for &(_, b) in &bucket[x + 1..] {
-                        if a != b && wanted(mode, recs[a as usize].source, recs[b as usize].source) {
+                        if a != b && wanted(mode, recs[a as usize].source, recs[b as usize].source)
+                        {
                             let (i, j) = if a < b { (a, b) } else { (b, a) };
                             out.push(u64::from(i) << 32 | u64::from(j));
                         }
@@ -237,7 +249,10 @@ pub(crate) fn block(
             skipped: false,
         });
     }
-    let pairs = union.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect();
+    let pairs = union
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect();
     (pairs, reports, warnings)
 }
 
@@ -247,7 +262,10 @@ fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) ->
     if mode != LinkMode::LinkOnly {
         return all;
     }
-    let mut sources: Vec<u32> = bucket.iter().map(|&(_, i)| recs[i as usize].source).collect();
+    let mut sources: Vec<u32> = bucket
+        .iter()
+        .map(|&(_, i)| recs[i as usize].source)
+        .collect();
     sources.sort_unstable();
     let mut same = 0u64;
     let mut s = 0;

@@ -18,7 +18,10 @@ struct Clusters {
 
 impl Clusters {
     fn new(n: usize) -> Clusters {
-        Clusters { parent: (0..n as u32).collect(), members: (0..n as u32).map(|i| vec![i]).collect() }
+        Clusters {
+            parent: (0..n as u32).collect(),
+            members: (0..n as u32).map(|i| vec![i]).collect(),
+        }
     }
 
     fn find(&mut self, mut x: u32) -> u32 {
@@ -31,8 +34,11 @@ impl Clusters {
     }
 
     fn union(&mut self, a: u32, b: u32) {
-        let (big, small) =
-            if self.members[a as usize].len() >= self.members[b as usize].len() { (a, b) } else { (b, a) };
+        let (big, small) = if self.members[a as usize].len() >= self.members[b as usize].len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
         self.parent[small as usize] = big;
         let moved = std::mem::take(&mut self.members[small as usize]);
         self.members[big as usize].extend(moved);
@@ -41,7 +47,12 @@ impl Clusters {
 
 /// Assigns a cluster to each of `n` records from scored candidate pairs `(i, j, probability)`
 /// with `i < j`. Returns, per record, the smallest record index of its cluster.
-pub(crate) fn cluster(n: usize, pairs: &[(u32, u32, f64)], threshold: f64, min_support: f64) -> Vec<u32> {
+pub(crate) fn cluster(
+    n: usize,
+    pairs: &[(u32, u32, f64)],
+    threshold: f64,
+    min_support: f64,
+) -> Vec<u32> {
     // Adjacency of every compared pair, as compressed rows.
     let mut degree = vec![0u32; n + 1];
     for &(i, j, _) in pairs {
@@ -62,7 +73,8 @@ pub(crate) fn cluster(n: usize, pairs: &[(u32, u32, f64)], threshold: f64, min_s
         fill[j as usize] += 1;
     }
 
-    let mut edges: Vec<(u32, u32, f64)> = pairs.iter().copied().filter(|e| e.2 >= threshold).collect();
+    let mut edges: Vec<(u32, u32, f64)> =
+        pairs.iter().copied().filter(|e| e.2 >= threshold).collect();
     edges.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
 
     let mut c = Clusters::new(n);
@@ -77,7 +89,10 @@ pub(crate) fn cluster(n: usize, pairs: &[(u32, u32, f64)], threshold: f64, min_s
             let (mut compared, mut matched) = (0u64, 0u64);
             let from_members = c.members[from as usize].clone();
             for x in from_members {
-                let (s, e) = (offsets[x as usize] as usize, offsets[x as usize + 1] as usize);
+                let (s, e) = (
+                    offsets[x as usize] as usize,
+                    offsets[x as usize + 1] as usize,
+                );
                 for k in s..e {
                     let (y, hit) = adj[k];
                     if c.find(y) == to {
@@ -112,7 +127,14 @@ mod tests {
     fn weak_bridge_does_not_join_two_strong_clusters() {
         // {0,1,2} and {3,4,5} strongly linked inside; one bridge 2-3 above threshold, the
         // other compared cross pairs below it.
-        let mut pairs = vec![(0, 1, 0.99), (0, 2, 0.99), (1, 2, 0.99), (3, 4, 0.99), (3, 5, 0.99), (4, 5, 0.99)];
+        let mut pairs = vec![
+            (0, 1, 0.99),
+            (0, 2, 0.99),
+            (1, 2, 0.99),
+            (3, 4, 0.99),
+            (3, 5, 0.99),
+            (4, 5, 0.99),
+        ];
         pairs.push((2, 3, 0.6));
         for (a, b) in [(0, 3), (1, 3), (2, 4), (2, 5), (0, 4)] {
             pairs.push((a, b, 0.1));

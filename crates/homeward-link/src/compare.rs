@@ -43,9 +43,21 @@ pub enum Field {
     CapturePlace,
 }
 
-const NAME_LEVELS: &[&str] = &["different", "similar (JW >= 0.80)", "close (JW >= 0.92)", "same key", "exact"];
-const DATE_LEVELS: &[&str] =
-    &["different", "year off by one", "same year", "day and month transposed", "same year and month", "exact"];
+const NAME_LEVELS: &[&str] = &[
+    "different",
+    "similar (JW >= 0.80)",
+    "close (JW >= 0.92)",
+    "same key",
+    "exact",
+];
+const DATE_LEVELS: &[&str] = &[
+    "different",
+    "year off by one",
+    "same year",
+    "day and month transposed",
+    "same year and month",
+    "exact",
+];
 const PLACE_LEVELS: &[&str] = &["different", "similar (JW >= 0.88)", "exact"];
 const ID_LEVELS: &[&str] = &["different", "one edit", "exact"];
 
@@ -132,7 +144,9 @@ fn name_level(names: &[NameUnit], a: u32, b: u32) -> u8 {
 }
 
 fn date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> u8 {
-    let (Some(a), Some(b)) = (a, b) else { return MISSING };
+    let (Some(a), Some(b)) = (a, b) else {
+        return MISSING;
+    };
     if a.year == b.year {
         if a.day.is_some() && a == b {
             5
@@ -151,7 +165,9 @@ fn date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> u8 {
 }
 
 fn place_level(places: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
-    let (Some(a), Some(b)) = (a, b) else { return MISSING };
+    let (Some(a), Some(b)) = (a, b) else {
+        return MISSING;
+    };
     if a == b {
         return 2;
     }
@@ -166,7 +182,9 @@ fn place_level(places: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
 }
 
 fn id_level(ids: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
-    let (Some(a), Some(b)) = (a, b) else { return MISSING };
+    let (Some(a), Some(b)) = (a, b) else {
+        return MISSING;
+    };
     if a == b || ids[a as usize] == ids[b as usize] {
         2
     } else if strsim::osa_distance(&ids[a as usize], &ids[b as usize]) <= 1 {
@@ -215,8 +233,14 @@ fn compare_names(names: &[NameUnit], a: &RecordFeatures, b: &RecordFeatures) -> 
         }
     } else if a.is_split() || b.is_split() {
         // One side split, the other a bag of tokens: pick distinct tokens for the two parts.
-        let (s, t, flipped) = if a.is_split() { (a, b, false) } else { (b, a, true) };
-        let (Some(g), Some(f)) = (s.given, s.family) else { return m };
+        let (s, t, flipped) = if a.is_split() {
+            (a, b, false)
+        } else {
+            (b, a, true)
+        };
+        let (Some(g), Some(f)) = (s.given, s.family) else {
+            return m;
+        };
         let toks = &t.tokens;
         let mut best: Option<(u8, usize, usize)> = None;
         for (i, &ti) in toks.iter().enumerate() {
@@ -238,7 +262,10 @@ fn compare_names(names: &[NameUnit], a: &RecordFeatures, b: &RecordFeatures) -> 
             m.given_units = Some(pair(g, toks[i]));
             m.family_units = Some(pair(f, toks[j]));
             if let Some(p) = s.patronymic {
-                if let Some(k) = (0..toks.len()).filter(|&k| k != i && k != j).max_by_key(|&k| lv(p, toks[k])) {
+                if let Some(k) = (0..toks.len())
+                    .filter(|&k| k != i && k != j)
+                    .max_by_key(|&k| lv(p, toks[k]))
+                {
                     m.patronymic = lv(p, toks[k]);
                 }
             }
@@ -247,7 +274,8 @@ fn compare_names(names: &[NameUnit], a: &RecordFeatures, b: &RecordFeatures) -> 
     } else if !a.tokens.is_empty() && !b.tokens.is_empty() {
         // Two unsplit names: greedy best one-to-one token matching; the two best pairs stand
         // for the family and given names, a third for the patronymic.
-        let mut cells: Vec<(u8, usize, usize)> = Vec::with_capacity(a.tokens.len() * b.tokens.len());
+        let mut cells: Vec<(u8, usize, usize)> =
+            Vec::with_capacity(a.tokens.len() * b.tokens.len());
         for (i, &x) in a.tokens.iter().enumerate() {
             for (j, &y) in b.tokens.iter().enumerate() {
                 cells.push((lv(x, y), i, j));
@@ -267,7 +295,11 @@ fn compare_names(names: &[NameUnit], a: &RecordFeatures, b: &RecordFeatures) -> 
             }
         }
         m.family = picked.first().copied().unwrap_or(MISSING);
-        m.given = if a.tokens.len() >= 2 && b.tokens.len() >= 2 { picked.get(1).copied().unwrap_or(MISSING) } else { MISSING };
+        m.given = if a.tokens.len() >= 2 && b.tokens.len() >= 2 {
+            picked.get(1).copied().unwrap_or(MISSING)
+        } else {
+            MISSING
+        };
         if a.tokens.len() >= 3 && b.tokens.len() >= 3 {
             m.patronymic = picked.get(2).copied().unwrap_or(MISSING);
         }
@@ -303,7 +335,9 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
         place_level(&features.places, a.capture_place, b.capture_place),
     ];
     let key_if_agree = |units: Option<(u32, u32)>, level: u8| {
-        units.filter(|_| level != MISSING && level >= NAME_SAME_KEY).map(|(x, _)| names[x as usize].key)
+        units
+            .filter(|_| level != MISSING && level >= NAME_SAME_KEY)
+            .map(|(x, _)| names[x as usize].key)
     };
     Comparison {
         pattern,
@@ -322,10 +356,22 @@ mod tests {
 
     #[test]
     fn date_levels() {
-        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(7))), 5);
-        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(9))), 4);
-        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, Some(7), Some(3))), 3);
-        assert_eq!(date_level(d(1985, Some(3), Some(7)), d(1985, None, None)), 2);
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(7))),
+            5
+        );
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(9))),
+            4
+        );
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1985, Some(7), Some(3))),
+            3
+        );
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1985, None, None)),
+            2
+        );
         assert_eq!(date_level(d(1985, None, None), d(1986, None, None)), 1);
         assert_eq!(date_level(d(1985, None, None), d(1990, None, None)), 0);
         assert_eq!(date_level(d(1985, None, None), None), MISSING);

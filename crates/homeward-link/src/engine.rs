@@ -12,7 +12,9 @@ use crate::cluster::cluster;
 use crate::compare::{compare, Field, Pattern};
 use crate::error::LinkError;
 use crate::features::Features;
-use crate::model::{em, estimate_u, probability, EmSettings, FieldEvidence, FieldParams, FittedModel};
+use crate::model::{
+    em, estimate_u, probability, EmSettings, FieldEvidence, FieldParams, FittedModel,
+};
 use crate::record::LinkRecord;
 
 /// Settings of a linkage run.
@@ -159,16 +161,25 @@ impl Linker {
     /// features in parallel and runs blocking.
     pub fn new(records: &[LinkRecord], config: LinkConfig) -> Result<Linker, LinkError> {
         if !(config.threshold > 0.0 && config.threshold < 1.0) {
-            return Err(LinkError::InvalidConfig(format!("threshold {} is outside (0, 1)", config.threshold)));
+            return Err(LinkError::InvalidConfig(format!(
+                "threshold {} is outside (0, 1)",
+                config.threshold
+            )));
         }
         if !(0.0..=1.0).contains(&config.min_cluster_support) {
-            return Err(LinkError::InvalidConfig("min_cluster_support must be in [0, 1]".to_owned()));
+            return Err(LinkError::InvalidConfig(
+                "min_cluster_support must be in [0, 1]".to_owned(),
+            ));
         }
         if records.len() >= u32::MAX as usize {
-            return Err(LinkError::InvalidConfig("too many records for one run".to_owned()));
+            return Err(LinkError::InvalidConfig(
+                "too many records for one run".to_owned(),
+            ));
         }
         let mut order: Vec<u32> = (0..records.len() as u32).collect();
-        order.par_sort_by(|&a, &b| canonical_cmp(&records[a as usize], &records[b as usize]).then(a.cmp(&b)));
+        order.par_sort_by(|&a, &b| {
+            canonical_cmp(&records[a as usize], &records[b as usize]).then(a.cmp(&b))
+        });
         let mut rank = vec![0u32; records.len()];
         for (k, &i) in order.iter().enumerate() {
             rank[i as usize] = k as u32;
@@ -176,8 +187,17 @@ impl Linker {
         let sorted: Vec<LinkRecord> = order.iter().map(|&i| records[i as usize].clone()).collect();
         let features = Features::build(&sorted);
         drop(sorted);
-        let (candidates, blocking, warnings) = block(&features, &config.rules, config.mode, config.limits);
-        Ok(Linker { config, order, rank, features, candidates, blocking, warnings })
+        let (candidates, blocking, warnings) =
+            block(&features, &config.rules, config.mode, config.limits);
+        Ok(Linker {
+            config,
+            order,
+            rank,
+            features,
+            candidates,
+            blocking,
+            warnings,
+        })
     }
 
     /// The configuration.
@@ -192,7 +212,10 @@ impl Linker {
 
     /// Candidate pairs as input indices, in canonical order.
     pub fn candidates(&self) -> Vec<(u32, u32)> {
-        self.candidates.iter().map(|&(i, j)| (self.order[i as usize], self.order[j as usize])).collect()
+        self.candidates
+            .iter()
+            .map(|&(i, j)| (self.order[i as usize], self.order[j as usize]))
+            .collect()
     }
 
     /// Blocking reports, one per rule.
@@ -225,8 +248,12 @@ impl Linker {
 
     /// Fits a model: u from random pairs, m and the prior by EM on the candidate patterns.
     pub fn fit(&self) -> FittedModel {
-        let (u, u_pairs) =
-            estimate_u(&self.features, self.config.mode, self.config.u_sample_pairs, self.config.seed);
+        let (u, u_pairs) = estimate_u(
+            &self.features,
+            self.config.mode,
+            self.config.u_sample_pairs,
+            self.config.seed,
+        );
         let hist = self.histogram();
         let settings = EmSettings {
             max_iterations: self.config.em_max_iterations,
@@ -278,7 +305,12 @@ impl Linker {
                 (a.min(b), a.max(b), p.probability)
             })
             .collect();
-        let by_rank = cluster(self.order.len(), &edges, self.config.threshold, self.config.min_cluster_support);
+        let by_rank = cluster(
+            self.order.len(),
+            &edges,
+            self.config.threshold,
+            self.config.min_cluster_support,
+        );
         let mut out = vec![0u32; self.order.len()];
         for (k, &root) in by_rank.iter().enumerate() {
             out[self.order[k] as usize] = self.order[root as usize];
@@ -291,7 +323,10 @@ impl Linker {
         let mut warnings = self.warnings.clone();
         let model = model.unwrap_or_else(|| self.fit());
         if !model.converged {
-            warnings.push(format!("EM did not converge in {} iterations", model.em_iterations));
+            warnings.push(format!(
+                "EM did not converge in {} iterations",
+                model.em_iterations
+            ));
         }
         let scored = self.score(&model);
         let clusters = self.cluster(&scored);
@@ -301,8 +336,10 @@ impl Linker {
             p.dedup();
             p.len() as u64
         };
-        let pairs: Vec<ScoredPair> =
-            scored.into_iter().filter(|p| p.probability >= self.config.threshold).collect();
+        let pairs: Vec<ScoredPair> = scored
+            .into_iter()
+            .filter(|p| p.probability >= self.config.threshold)
+            .collect();
         let mut sizes: HashMap<u32, u32> = HashMap::new();
         for c in &clusters {
             *sizes.entry(*c).or_default() += 1;
@@ -316,12 +353,22 @@ impl Linker {
             multi_record_clusters: sizes.values().filter(|&&s| s > 1).count() as u64,
             warnings,
         };
-        LinkOutput { model, pairs, clusters, report }
+        LinkOutput {
+            model,
+            pairs,
+            clusters,
+            report,
+        }
     }
 
     /// Explains the weight of the pair of input records `left` and `right` under `model`,
     /// field by field (whether or not blocking made them candidates).
-    pub fn explain(&self, model: &FittedModel, left: usize, right: usize) -> Result<Explanation, LinkError> {
+    pub fn explain(
+        &self,
+        model: &FittedModel,
+        left: usize,
+        right: usize,
+    ) -> Result<Explanation, LinkError> {
         let rank = |i: usize| self.rank.get(i).copied().ok_or(LinkError::NoSuchRecord(i));
         let (a, b) = (rank(left)?, rank(right)?);
         let c = compare(&self.features, a.min(b), a.max(b));
@@ -336,6 +383,10 @@ impl Linker {
 }
 
 /// One-call linkage: prepares, fits (or uses `model`), scores and clusters.
-pub fn link(records: &[LinkRecord], config: LinkConfig, model: Option<FittedModel>) -> Result<LinkOutput, LinkError> {
+pub fn link(
+    records: &[LinkRecord],
+    config: LinkConfig,
+    model: Option<FittedModel>,
+) -> Result<LinkOutput, LinkError> {
     Ok(Linker::new(records, config)?.run(model))
 }

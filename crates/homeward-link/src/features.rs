@@ -91,7 +91,10 @@ fn clean(v: &Option<String>) -> Option<&str> {
 }
 
 fn normalise_id(raw: &str) -> String {
-    raw.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect()
+    raw.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// Analysis of one raw name string into units: one unit for the whole field, and one per token.
@@ -111,8 +114,15 @@ fn analyse(raw: &str) -> Analysed {
             (t.clone(), key)
         })
         .collect();
-    let key = if a.keys.is_empty() { a.canonical.clone() } else { a.keys.join(" ") };
-    Analysed { whole: (a.canonical, key), tokens }
+    let key = if a.keys.is_empty() {
+        a.canonical.clone()
+    } else {
+        a.keys.join(" ")
+    };
+    Analysed {
+        whole: (a.canonical, key),
+        tokens,
+    }
 }
 
 impl Features {
@@ -135,8 +145,10 @@ impl Features {
         let raw_names: Vec<&str> = raw_names.into_iter().collect();
         let analysed: Vec<Analysed> = raw_names.par_iter().map(|s| analyse(s)).collect();
         let raw_places: Vec<&str> = raw_places.into_iter().collect();
-        let place_forms: Vec<String> =
-            raw_places.par_iter().map(|s| homeward_names::analyse(s).canonical).collect();
+        let place_forms: Vec<String> = raw_places
+            .par_iter()
+            .map(|s| homeward_names::analyse(s).canonical)
+            .collect();
 
         let mut names: Vec<NameUnit> = Vec::new();
         let mut unit_ids: HashMap<(String, String), u32> = HashMap::new();
@@ -145,7 +157,10 @@ impl Features {
                 return *id;
             }
             let id = names.len() as u32;
-            names.push(NameUnit { canonical: unit.0.clone(), key: stable_hash(unit.1.as_bytes()) });
+            names.push(NameUnit {
+                canonical: unit.0.clone(),
+                key: stable_hash(unit.1.as_bytes()),
+            });
             unit_ids.insert(unit.clone(), id);
             id
         };

@@ -27,9 +27,21 @@ pub use record::{LinkRecord, PartialDate, Sex};
 
 /// EM on simulated comparison patterns, exposed for testing and diagnostics: returns
 /// (m, u, lambda) fitted from `hist` (pattern, count) starting from `u0`.
-pub fn fit_patterns(hist: &[(Pattern, u64)], u0: &[Vec<f64>], estimate_u: bool) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, f64) {
+pub fn fit_patterns(
+    hist: &[(Pattern, u64)],
+    u0: &[Vec<f64>],
+    estimate_u: bool,
+) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, f64) {
     let mut sorted = hist.to_vec();
     sorted.sort_unstable();
-    let r = model::em(&sorted, u0, model::EmSettings { max_iterations: 1000, tolerance: 1e-9, estimate_u });
+    let r = model::em(
+        &sorted,
+        u0,
+        model::EmSettings {
+            max_iterations: 1000,
+            tolerance: 1e-9,
+            estimate_u,
+        },
+    );
     (r.m, r.u, r.lambda)
 }

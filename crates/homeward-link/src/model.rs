@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::blocking::LinkMode;
-use crate::compare::{compare, Comparison, Field, Pattern, FIELDS, MISSING, NAME_EXACT, NAME_SAME_KEY};
+use crate::compare::{
+    compare, Comparison, Field, Pattern, FIELDS, MISSING, NAME_EXACT, NAME_SAME_KEY,
+};
 use crate::error::LinkError;
 use crate::features::Features;
 
@@ -80,19 +82,35 @@ impl FittedModel {
 
     fn validate(&self) -> Result<(), LinkError> {
         if self.fields.len() != FIELDS {
-            return Err(LinkError::InvalidModel(format!("expected {FIELDS} fields, found {}", self.fields.len())));
+            return Err(LinkError::InvalidModel(format!(
+                "expected {FIELDS} fields, found {}",
+                self.fields.len()
+            )));
         }
         for (p, f) in self.fields.iter().zip(Field::ALL) {
             let n = f.levels().len();
             if p.field != f || p.m.len() != n || p.u.len() != n {
-                return Err(LinkError::InvalidModel(format!("field {} is malformed", f.name())));
+                return Err(LinkError::InvalidModel(format!(
+                    "field {} is malformed",
+                    f.name()
+                )));
             }
-            if p.m.iter().chain(&p.u).any(|x| !(x.is_finite() && *x > 0.0 && *x <= 1.0)) {
-                return Err(LinkError::InvalidModel(format!("field {} has a probability outside (0, 1]", f.name())));
+            if p.m
+                .iter()
+                .chain(&p.u)
+                .any(|x| !(x.is_finite() && *x > 0.0 && *x <= 1.0))
+            {
+                return Err(LinkError::InvalidModel(format!(
+                    "field {} has a probability outside (0, 1]",
+                    f.name()
+                )));
             }
         }
         if !(self.lambda > 0.0 && self.lambda < 1.0) {
-            return Err(LinkError::InvalidModel(format!("lambda {} is outside (0, 1)", self.lambda)));
+            return Err(LinkError::InvalidModel(format!(
+                "lambda {} is outside (0, 1)",
+                self.lambda
+            )));
         }
         Ok(())
     }
@@ -186,16 +204,27 @@ pub fn probability(weight: f64) -> f64 {
 type LevelCounts = Vec<Vec<u64>>;
 
 fn empty_counts() -> LevelCounts {
-    Field::ALL.iter().map(|f| vec![0; f.levels().len()]).collect()
+    Field::ALL
+        .iter()
+        .map(|f| vec![0; f.levels().len()])
+        .collect()
 }
 
 /// Estimates u from `pairs` random pairs drawn with a seeded generator (pairs allowed by the
 /// mode only). Laplace smoothing keeps every u positive.
-pub(crate) fn estimate_u(features: &Features, mode: LinkMode, pairs: usize, seed: u64) -> (Vec<Vec<f64>>, u64) {
+pub(crate) fn estimate_u(
+    features: &Features,
+    mode: LinkMode,
+    pairs: usize,
+    seed: u64,
+) -> (Vec<Vec<f64>>, u64) {
     let n = features.records.len();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut sample: Vec<(u32, u32)> = Vec::with_capacity(pairs);
-    let cross_possible = features.records.iter().any(|r| r.source != features.records[0].source);
+    let cross_possible = features
+        .records
+        .iter()
+        .any(|r| r.source != features.records[0].source);
     if n >= 2 && (mode != LinkMode::LinkOnly || cross_possible) {
         // Rejection sampling: at most 20 draws per wanted pair, so a degenerate input ends.
         let mut tries = 0usize;
@@ -206,7 +235,10 @@ pub(crate) fn estimate_u(features: &Features, mode: LinkMode, pairs: usize, seed
             if i == j {
                 continue;
             }
-            let (si, sj) = (features.records[i as usize].source, features.records[j as usize].source);
+            let (si, sj) = (
+                features.records[i as usize].source,
+                features.records[j as usize].source,
+            );
             if mode == LinkMode::LinkOnly && si == sj {
                 continue;
             }
@@ -232,7 +264,10 @@ pub(crate) fn estimate_u(features: &Features, mode: LinkMode, pairs: usize, seed
         .map(|levels| {
             let total: u64 = levels.iter().sum();
             let k = levels.len() as f64;
-            levels.iter().map(|&c| ((c as f64 + 0.5) / (total as f64 + 0.5 * k)).max(FLOOR)).collect()
+            levels
+                .iter()
+                .map(|&c| ((c as f64 + 0.5) / (total as f64 + 0.5 * k)).max(FLOOR))
+                .collect()
         })
         .collect();
     (u, sample.len() as u64)
@@ -287,7 +322,13 @@ pub(crate) fn em(hist: &[(Pattern, u64)], u0: &[Vec<f64>], settings: EmSettings)
     let mut iterations = 0;
     let mut converged = false;
     if total == 0.0 {
-        return EmResult { m, u, lambda, iterations, converged: true };
+        return EmResult {
+            m,
+            u,
+            lambda,
+            iterations,
+            converged: true,
+        };
     }
     while iterations < settings.max_iterations {
         iterations += 1;
@@ -327,7 +368,13 @@ pub(crate) fn em(hist: &[(Pattern, u64)], u0: &[Vec<f64>], settings: EmSettings)
             break;
         }
     }
-    EmResult { m, u, lambda, iterations, converged }
+    EmResult {
+        m,
+        u,
+        lambda,
+        iterations,
+        converged,
+    }
 }
 
 fn empty_f(v: &[Vec<f64>]) -> Vec<Vec<f64>> {

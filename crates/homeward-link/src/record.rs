@@ -52,13 +52,20 @@ impl PartialDate {
             };
         }
         let parts: Vec<&str> = t.split(['-', '.', '/']).collect();
-        if parts.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+        if parts
+            .iter()
+            .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
+        {
             return None;
         }
         let num = |s: &str| s.parse::<u16>().ok();
         match parts.as_slice() {
-            [y, m] if y.len() == 4 => PartialDate::new(num(y)?, Some(u8::try_from(num(m)?).ok()?), None),
-            [m, y] if y.len() == 4 => PartialDate::new(num(y)?, Some(u8::try_from(num(m)?).ok()?), None),
+            [y, m] if y.len() == 4 => {
+                PartialDate::new(num(y)?, Some(u8::try_from(num(m)?).ok()?), None)
+            }
+            [m, y] if y.len() == 4 => {
+                PartialDate::new(num(y)?, Some(u8::try_from(num(m)?).ok()?), None)
+            }
             [y, m, d] if y.len() == 4 => PartialDate::new(
                 num(y)?,
                 Some(u8::try_from(num(m)?).ok()?),
@@ -112,9 +119,8 @@ impl Sex {
     pub fn parse(text: &str) -> Option<Sex> {
         let t = text.trim().to_lowercase();
         match t.as_str() {
-            "f" | "female" | "w" | "woman" | "ж" | "жен" | "женский" | "իգական" | "կին" | "qadın" => {
-                Some(Sex::Female)
-            }
+            "f" | "female" | "w" | "woman" | "ж" | "жен" | "женский" | "իգական" | "կին"
+            | "qadın" => Some(Sex::Female),
             "m" | "male" | "man" | "м" | "муж" | "мужской" | "արական" | "տղամարդ" | "kişi" => {
                 Some(Sex::Male)
             }
@@ -167,14 +173,32 @@ mod tests {
         assert_eq!(PartialDate::parse("19850307"), full);
         assert_eq!(PartialDate::parse("1985/3/7"), full);
         assert_eq!(PartialDate::parse("1985-03-07T00:00:00"), full);
-        assert_eq!(PartialDate::parse("1985-03"), PartialDate::new(1985, Some(3), None));
-        assert_eq!(PartialDate::parse("03.1985"), PartialDate::new(1985, Some(3), None));
-        assert_eq!(PartialDate::parse(" 1985 "), PartialDate::new(1985, None, None));
+        assert_eq!(
+            PartialDate::parse("1985-03"),
+            PartialDate::new(1985, Some(3), None)
+        );
+        assert_eq!(
+            PartialDate::parse("03.1985"),
+            PartialDate::new(1985, Some(3), None)
+        );
+        assert_eq!(
+            PartialDate::parse(" 1985 "),
+            PartialDate::new(1985, None, None)
+        );
     }
 
     #[test]
     fn refuses_impossible_dates() {
-        for bad in ["1985-13-45", "1985-02-30", "1900-02-29", "abc", "", "85", "1985-03-", "12.13.1985"] {
+        for bad in [
+            "1985-13-45",
+            "1985-02-30",
+            "1900-02-29",
+            "abc",
+            "",
+            "85",
+            "1985-03-",
+            "12.13.1985",
+        ] {
             assert_eq!(PartialDate::parse(bad), None, "{bad}");
         }
         assert!(PartialDate::parse("2000-02-29").is_some());
@@ -182,7 +206,12 @@ mod tests {
 
     #[test]
     fn displays_partial_dates() {
-        assert_eq!(PartialDate::parse("1985-03").map(|d| d.to_string()).as_deref(), Some("1985-03"));
+        assert_eq!(
+            PartialDate::parse("1985-03")
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("1985-03")
+        );
     }
 
     #[test]
