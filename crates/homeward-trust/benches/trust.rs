@@ -1,0 +1,2 @@
+//! Benchmarks of the trust primitives (written next).
+fn main() {}
