@@ -96,6 +96,14 @@ fn log_gamma_draw<R: Rng>(rng: &mut R, shape: f64) -> f64 {
     }
 }
 
+/// A Gamma(shape, 1) draw for shape ≥ 1 (where it cannot underflow).
+fn gamma_draw<R: Rng>(rng: &mut R, shape: f64) -> f64 {
+    match Gamma::new(shape, 1.0) {
+        Ok(g) => g.sample(rng).max(f64::MIN_POSITIVE),
+        Err(_) => f64::MIN_POSITIVE,
+    }
+}
+
 /// (log B, log(1 − B)) for B ~ Beta(a, b), drawn as two log-gammas.
 fn log_beta_draw<R: Rng>(rng: &mut R, a: f64, b: f64) -> (f64, f64) {
     let x = log_gamma_draw(rng, a);
@@ -129,11 +137,14 @@ fn multinomial<R: Rng>(rng: &mut R, total: u64, probs: &[f64], out: &mut [u64]) 
         }
         return;
     }
+    // One person at a time costs about a uniform and a short scan; a binomial costs more,
+    // so totals up to the number of classes are drawn person by person.
     if total as usize <= probs.len() {
+        let last = probs.len() - 1;
         for _ in 0..total {
             let mut u = rng.gen::<f64>() * sum;
-            let mut chosen = probs.len() - 1;
-            for (k, &p) in probs.iter().enumerate() {
+            let mut chosen = last;
+            for (k, &p) in probs[..last].iter().enumerate() {
                 if u < p {
                     chosen = k;
                     break;
@@ -167,9 +178,14 @@ struct Chain {
     /// Observed patterns (bit masks) and their counts.
     cells: Vec<(usize, u64)>,
     n: u64,
-    log_lambda: Vec<f64>,
-    log_1m_lambda: Vec<f64>,
+    /// λ/(1 − λ) per list and class, at [j * K + k]; kept in linear space because the
+    /// class probabilities of a pattern are then products, without exp/log per cell.
+    odds: Vec<f64>,
+    /// 1 − λ per list and class.
+    miss: Vec<f64>,
     log_pi: Vec<f64>,
+    /// π_k Π_j (1 − λ_jk) / max π: weight of class k for the all-zero pattern.
+    zero_weight: Vec<f64>,
     alpha: f64,
     n0: u64,
     /// Augmented (unobserved) people per class.
@@ -197,13 +213,13 @@ impl Chain {
             .filter(|(m, c)| *m > 0 && **c > 0)
             .map(|(m, &c)| (m, c))
             .collect();
-        let mut log_lambda = vec![0.0; j * k];
-        let mut log_1m_lambda = vec![0.0; j * k];
+        let mut odds = vec![0.0; j * k];
+        let mut miss = vec![0.0; j * k];
         for list in 0..j {
             let share = (table.list_total(list) as f64 / n.max(1) as f64).clamp(1e-6, 1.0 - 1e-6);
             for class in 0..k {
-                log_lambda[list * k + class] = share.ln();
-                log_1m_lambda[list * k + class] = (1.0 - share).ln();
+                odds[list * k + class] = share / (1.0 - share);
+                miss[list * k + class] = 1.0 - share;
             }
         }
         // Sticks from Beta(1,1), as LCMCR's initialisation leaves them.
@@ -223,9 +239,10 @@ impl Chain {
             k,
             cells,
             n,
-            log_lambda,
-            log_1m_lambda,
+            odds,
+            miss,
             log_pi,
+            zero_weight: vec![0.0; k],
             alpha: 0.3 / k as f64,
             n0: 0,
             n0_class: vec![0; k],
@@ -244,22 +261,21 @@ impl Chain {
         // 1. Observed people to classes, pattern by pattern.
         self.ones.iter_mut().for_each(|v| *v = 0);
         let mut observed_class = vec![0u64; k];
-        for &(mask, count) in &self.cells {
-            let mut max = f64::NEG_INFINITY;
-            for class in 0..k {
-                let mut lp = self.log_pi[class];
-                for list in 0..j {
-                    lp += if mask & (1 << list) != 0 {
-                        self.log_lambda[list * k + class]
-                    } else {
-                        self.log_1m_lambda[list * k + class]
-                    };
+        self.update_zero_weight();
+        for cell in 0..self.cells.len() {
+            let (mask, count) = self.cells[cell];
+            self.scratch_p.copy_from_slice(&self.zero_weight);
+            for list in 0..j {
+                if mask & (1 << list) != 0 {
+                    let odds = &self.odds[list * k..(list + 1) * k];
+                    for (p, o) in self.scratch_p.iter_mut().zip(odds) {
+                        *p *= o;
+                    }
                 }
-                self.scratch_p[class] = lp;
-                max = max.max(lp);
             }
-            for p in self.scratch_p.iter_mut() {
-                *p = (*p - max).exp();
+            let sum: f64 = self.scratch_p.iter().sum();
+            if !(sum > 0.0 && sum.is_finite()) {
+                self.pattern_weights_in_logs(mask);
             }
             multinomial(rng, count, &self.scratch_p, &mut self.scratch_c);
             for class in 0..k {
@@ -283,9 +299,11 @@ impl Chain {
             for class in 0..k {
                 let ones = self.ones[list * k + class];
                 let zeros = self.class_total[class] - ones;
-                let (l, l1m) = log_beta_draw(rng, 1.0 + ones as f64, 1.0 + zeros as f64);
-                self.log_lambda[list * k + class] = l;
-                self.log_1m_lambda[list * k + class] = l1m;
+                // Both shapes are at least 1, so two linear-space gammas are safe.
+                let x = gamma_draw(rng, 1.0 + ones as f64);
+                let y = gamma_draw(rng, 1.0 + zeros as f64);
+                self.odds[list * k + class] = x / y;
+                self.miss[list * k + class] = y / (x + y);
             }
         }
         // 3. Stick-breaking weights.
@@ -303,20 +321,9 @@ impl Chain {
             }
         }
         // 4. Probability of the all-zero history, per class and in total.
-        let mut max = f64::NEG_INFINITY;
-        for class in 0..k {
-            let mut lp = self.log_pi[class];
-            for list in 0..j {
-                lp += self.log_1m_lambda[list * k + class];
-            }
-            self.scratch_p[class] = lp;
-            max = max.max(lp);
-        }
-        let mut sum = 0.0;
-        for p in self.scratch_p.iter_mut() {
-            *p = (*p - max).exp();
-            sum += *p;
-        }
+        let max = self.update_zero_weight();
+        self.scratch_p.copy_from_slice(&self.zero_weight);
+        let sum: f64 = self.scratch_p.iter().sum();
         let pi0 = (max + sum.ln()).exp().clamp(0.0, 1.0);
         // 5. n0 ~ NegBin(n, 1 − π0), redrawn above LCMCR's cap of 20n.
         self.n0 = self.draw_missing(rng, pi0);
@@ -330,6 +337,42 @@ impl Chain {
             if rate > 0.0 && rate.is_finite() {
                 self.alpha = log_gamma_draw(rng, shape).exp() / rate;
             }
+        }
+    }
+
+    /// Fills `zero_weight` and returns the log of the scale factor (max log π).
+    fn update_zero_weight(&mut self) -> f64 {
+        let (j, k) = (self.j, self.k);
+        let max = self.log_pi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        for class in 0..k {
+            let mut w = (self.log_pi[class] - max).exp();
+            for list in 0..j {
+                w *= self.miss[list * k + class];
+            }
+            self.zero_weight[class] = w;
+        }
+        max
+    }
+
+    /// Class weights of a pattern computed in logs, for the rare pattern whose linear
+    /// product under- or overflows.
+    fn pattern_weights_in_logs(&mut self, mask: usize) {
+        let (j, k) = (self.j, self.k);
+        let mut max = f64::NEG_INFINITY;
+        for class in 0..k {
+            let mut lp = self.log_pi[class];
+            for list in 0..j {
+                let miss = self.miss[list * k + class].max(f64::MIN_POSITIVE);
+                lp += miss.ln();
+                if mask & (1 << list) != 0 {
+                    lp += self.odds[list * k + class].max(f64::MIN_POSITIVE).ln();
+                }
+            }
+            self.scratch_p[class] = lp;
+            max = max.max(lp);
+        }
+        for p in self.scratch_p.iter_mut() {
+            *p = (*p - max).exp();
         }
     }
 
@@ -374,8 +417,8 @@ impl Chain {
             }
             out
         };
-        self.log_lambda = permute(&self.log_lambda);
-        self.log_1m_lambda = permute(&self.log_1m_lambda);
+        self.odds = permute(&self.odds);
+        self.miss = permute(&self.miss);
         self.log_pi = order.iter().map(|&o| self.log_pi[o]).collect();
         self.n0_class = order.iter().map(|&o| self.n0_class[o]).collect();
     }
