@@ -19,7 +19,10 @@ const RESCORE_MIN: usize = 500;
 /// Padded character trigrams of a key ("^va", "var", ..., "an$"), the n-grams used for
 /// fuzzy candidate retrieval in memory and in a database.
 pub fn ngrams(key: &str) -> impl Iterator<Item = String> + '_ {
-    let chars: Vec<char> = std::iter::once('^').chain(key.chars()).chain(std::iter::once('$')).collect();
+    let chars: Vec<char> = std::iter::once('^')
+        .chain(key.chars())
+        .chain(std::iter::once('$'))
+        .collect();
     let n = chars.len().saturating_sub(2);
     (0..n).map(move |i| chars[i..i + 3].iter().collect())
 }
@@ -67,7 +70,10 @@ impl NameIndex {
         I: IntoIterator<Item = (u64, S)>,
         S: AsRef<str>,
     {
-        let mut ix = NameIndex { doc_offsets: vec![0], ..NameIndex::default() };
+        let mut ix = NameIndex {
+            doc_offsets: vec![0],
+            ..NameIndex::default()
+        };
         let mut lookup: HashMap<String, u32> = HashMap::new();
         for (id, name) in entries {
             let doc = ix.ids.len() as u32;
@@ -126,7 +132,10 @@ impl NameIndex {
     }
 
     fn doc(&self, d: usize) -> &[u32] {
-        let (s, e) = (self.doc_offsets[d] as usize, self.doc_offsets[d + 1] as usize);
+        let (s, e) = (
+            self.doc_offsets[d] as usize,
+            self.doc_offsets[d + 1] as usize,
+        );
         &self.doc_tokens[s..e]
     }
 
@@ -155,7 +164,9 @@ impl NameIndex {
             let mut needed = 1usize;
             for f in &t.forms {
                 for &v in self.key_to_vocab.get(&f.key).into_iter().flatten() {
-                    memo[i].entry(v).or_insert_with(|| token_score(t, &self.vocab[v as usize]));
+                    memo[i]
+                        .entry(v)
+                        .or_insert_with(|| token_score(t, &self.vocab[v as usize]));
                 }
                 let grams: Vec<String> = ngrams(&f.key).collect();
                 needed = needed.max((grams.len() as f64 * GRAM_SHARE).ceil() as usize);
@@ -196,19 +207,28 @@ impl NameIndex {
                 (d, sum - 0.02 * extra)
             })
             .collect();
-        ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then(self.ids[x.0 as usize].cmp(&self.ids[y.0 as usize])));
+        ranked.sort_by(|x, y| {
+            y.1.total_cmp(&x.1)
+                .then(self.ids[x.0 as usize].cmp(&self.ids[y.0 as usize]))
+        });
         ranked.truncate(RESCORE_MIN.max(limit.saturating_mul(50)));
         let mut out: Vec<(u64, f64)> = ranked
             .into_iter()
             .map(|(d, _)| {
                 let toks = self.doc(d as usize);
-                let s = name_score(qt.len(), toks.len(), |i| qt[i].is_initial, |j| self.vocab[toks[j] as usize].is_initial, |i, j| {
-                    let v = toks[j];
-                    match memo[i].get(&v) {
-                        Some(&s) => s,
-                        None => token_score(&qt[i], &self.vocab[v as usize]),
-                    }
-                });
+                let s = name_score(
+                    qt.len(),
+                    toks.len(),
+                    |i| qt[i].is_initial,
+                    |j| self.vocab[toks[j] as usize].is_initial,
+                    |i, j| {
+                        let v = toks[j];
+                        match memo[i].get(&v) {
+                            Some(&s) => s,
+                            None => token_score(&qt[i], &self.vocab[v as usize]),
+                        }
+                    },
+                );
                 (self.ids[d as usize], s)
             })
             .collect();
@@ -265,7 +285,10 @@ mod tests {
         let t = index_terms("Ruben Vardanyan");
         assert!(t.contains(&"k:vardanian".to_owned()));
         assert!(t.iter().any(|x| x.starts_with("g:")));
-        assert_eq!(index_terms("Рубен Варданян"), index_terms("Ruben Vardanian"));
+        assert_eq!(
+            index_terms("Рубен Варданян"),
+            index_terms("Ruben Vardanian")
+        );
     }
 
     #[test]
@@ -283,7 +306,12 @@ mod tests {
         let hits = ix.search("Ruben Vardanian", 3);
         let ids: Vec<u64> = hits.iter().map(|h| h.0).collect();
         assert_eq!(ids, vec![1, 3, 6]);
-        assert_eq!(ix.search("Ruben Vardanian", 7), ix.scan("Ruben Vardanian", 7)[..ix.search("Ruben Vardanian", 7).len()]);
+        // Persons sharing no part with the query are pruned, so agreement with the full scan
+        // is asserted for the results that share one.
+        assert_eq!(
+            ix.search("Ruben Vardanian", 5),
+            ix.scan("Ruben Vardanian", 5)
+        );
         assert!(ix.search("", 5).is_empty());
     }
 }

@@ -60,7 +60,10 @@ impl Suffix {
 
     /// Surname classes between which a shared stem means a Russified or Azerbaijani form.
     fn is_family(self) -> bool {
-        matches!(self, Suffix::Armenian | Suffix::Russian | Suffix::Sky | Suffix::Li | Suffix::Zade)
+        matches!(
+            self,
+            Suffix::Armenian | Suffix::Russian | Suffix::Sky | Suffix::Li
+        )
     }
 }
 
@@ -136,8 +139,20 @@ pub(crate) fn split_tokens(normalized: &str) -> Vec<String> {
 fn is_marker(tok: &str) -> bool {
     matches!(
         tok,
-        "oglu" | "oğlu" | "ogly" | "ogli" | "оглы" | "оглу" | "qizi" | "qızı" | "gizi" | "kizi"
-            | "kyzy" | "gyzy" | "кызы" | "гызы"
+        "oglu"
+            | "oğlu"
+            | "ogly"
+            | "ogli"
+            | "оглы"
+            | "оглу"
+            | "qizi"
+            | "qızı"
+            | "gizi"
+            | "kizi"
+            | "kyzy"
+            | "gyzy"
+            | "кызы"
+            | "гызы"
     )
 }
 
@@ -149,14 +164,19 @@ pub(crate) fn token_data(tok: &str) -> TokenData {
     match script {
         Script::Cyrillic => {
             readings.push(primary.text.clone());
-            if primary.has_cyrillic_g {
+            if primary.has_cyrillic_g || primary.has_schwa {
                 readings.push(translit_token(tok, true).text);
             }
         }
         Script::Latin | Script::Mixed if !primary.azerbaijani && primary.text.is_ascii() => {
             latin_readings(&primary.text, &mut readings);
         }
-        _ => readings.push(primary.text.clone()),
+        _ => {
+            readings.push(primary.text.clone());
+            if primary.has_schwa {
+                readings.push(translit_token(tok, true).text);
+            }
+        }
     }
     let mut forms: Vec<KeyForm> = Vec::with_capacity(readings.len());
     for r in &readings {
@@ -166,7 +186,12 @@ pub(crate) fn token_data(tok: &str) -> TokenData {
         }
     }
     let is_initial = tok.chars().filter(|c| c.is_alphabetic()).count() == 1;
-    let first = primary.text.bytes().find(u8::is_ascii_alphabetic).map(fold_initial).unwrap_or(0);
+    let first = primary
+        .text
+        .bytes()
+        .find(u8::is_ascii_alphabetic)
+        .map(fold_initial)
+        .unwrap_or(0);
     TokenData {
         forms,
         first,
@@ -201,9 +226,24 @@ fn latin_readings(text: &str, out: &mut Vec<String>) {
     if has_j {
         out.push(j_as_y(&primary));
     }
+    // Azerbaijani and Turkish names typed without their letters keep c for j (Cavid, Nicat).
+    let bare_c = text.as_bytes().iter().enumerate().any(|(i, &c)| {
+        c == b'c'
+            && !matches!(text.as_bytes().get(i + 1), Some(b'h' | b'k' | b'z'))
+            && !(i > 0 && matches!(text.as_bytes()[i - 1], b't' | b's'))
+    });
+    if bare_c {
+        out.push(primary.replace('c', "j"));
+    }
     let german = text.contains("sch")
         || (text.contains("ch")
-            && ["ow", "owa", "ew", "ewa", "jan", "ijan", "itsch"].iter().any(|e| text.ends_with(e)));
+            && ["ow", "owa", "ew", "ewa", "jan", "ijan", "itsch"]
+                .iter()
+                .any(|e| text.ends_with(e)))
+        || ((text.starts_with('z') || text.contains("tz"))
+            && ["ow", "owa", "ew", "ewa", "jan"]
+                .iter()
+                .any(|e| text.ends_with(e)));
     if german {
         out.push(german_reading(text));
     }
@@ -231,7 +271,8 @@ fn j_as_y(text: &str) -> String {
     let b = text.as_bytes();
     let mut s = String::with_capacity(text.len());
     for (i, &c) in b.iter().enumerate() {
-        if c == b'j' && !(i > 0 && b[i - 1] == b'd') {
+        // Not before i: Hajiyev is dzh, and "ji" is no scheme's spelling of й or ь.
+        if c == b'j' && !(i > 0 && b[i - 1] == b'd') && b.get(i + 1) != Some(&b'i') {
             s.push('y');
         } else {
             s.push(c as char);
@@ -267,6 +308,7 @@ fn german_reading(text: &str) -> String {
                 b'j' => s.push('y'),
                 b'w' => s.push('v'),
                 b's' if initial && next_vowel => s.push('z'),
+                b'z' => s.push_str("ts"),
                 other => s.push(other as char),
             }
             i += 1;
@@ -380,6 +422,24 @@ pub(crate) fn skeleton(r: &str) -> Vec<u8> {
             j += 1;
         }
     }
+    // After a consonant, iu and io are Russian ю and ё, which other schemes (and Turkic ü
+    // written as ю) give as u and e: Lyudmila = Ludmila, Günel = Гюнель, Fyodor = Fedor.
+    let mut j = 1;
+    while j + 1 < out.len() {
+        if out[j] == b'i' && !is_vowel(out[j - 1]) && out[j - 1].is_ascii_lowercase() {
+            match out[j + 1] {
+                b'u' => {
+                    out.remove(j);
+                }
+                b'o' => {
+                    out.remove(j);
+                    out[j] = b'e';
+                }
+                _ => {}
+            }
+        }
+        j += 1;
+    }
     out.dedup();
     out
 }
@@ -402,7 +462,8 @@ fn split_suffix(k: &mut Vec<u8>) -> (usize, Suffix) {
     let consonant_before = |len: usize| len > 0 && !is_vowel(k[len - 1]);
     let (stem, class) = if n >= 6 && ends(k, b"ian") {
         (n - 3, Suffix::Armenian)
-    } else if n >= 7 && (ends(k, b"ovic") || ends(k, b"evic") || ends(k, b"ovna") || ends(k, b"evna"))
+    } else if n >= 7
+        && (ends(k, b"ovic") || ends(k, b"evic") || ends(k, b"ovna") || ends(k, b"evna"))
     {
         (n - 4, Suffix::Patronymic)
     } else if n >= 7 && ends(k, b"skaia") {
@@ -421,8 +482,13 @@ fn split_suffix(k: &mut Vec<u8>) -> (usize, Suffix) {
         (n, Suffix::None)
     };
     let mut stem = stem;
-    // Aliyev/Aliev/Grigoryev/Grigorev: a y or i before -ev is not written in every scheme.
-    if matches!(class, Suffix::Russian | Suffix::Patronymic) && stem > 3 && k[stem - 1] == b'i' {
+    // Aliyev/Aliev/Grigoryev/Grigorev: a y or i before -ev is not written in every scheme
+    // (unless the stem with its i is a lexicon name: Gadzhiev).
+    if matches!(class, Suffix::Russian | Suffix::Patronymic)
+        && stem > 3
+        && k[stem - 1] == b'i'
+        && !lexicon().contains_key(&k[..stem])
+    {
         stem -= 1;
     }
     k.truncate(stem);
@@ -434,7 +500,11 @@ pub(crate) fn key_form(reading: &str) -> KeyForm {
     let r = strip_ter(reading);
     if !r.is_ascii() {
         let key: String = r.chars().filter(|c| *c != '-').collect();
-        return KeyForm { stem_len: key.len(), key, suffix: Suffix::None };
+        return KeyForm {
+            stem_len: key.len(),
+            key,
+            suffix: Suffix::None,
+        };
     }
     let mut k = skeleton(r);
     let (_, suffix) = split_suffix(&mut k);
@@ -445,7 +515,11 @@ pub(crate) fn key_form(reading: &str) -> KeyForm {
     let stem_len = k.len();
     k.extend_from_slice(suffix.marker().as_bytes());
     let key = String::from_utf8(k).unwrap_or_default();
-    KeyForm { key, stem_len, suffix }
+    KeyForm {
+        key,
+        stem_len,
+        suffix,
+    }
 }
 
 /// Groups of given-name spellings that the folding rules alone do not unite; the first
@@ -453,18 +527,39 @@ pub(crate) fn key_form(reading: &str) -> KeyForm {
 /// (Hovhannes/Ovanes/Oganes, not Ivan).
 pub(crate) const LEXICON: &[&[&str]] = &[
     &[
-        "hovhannes", "hovannes", "ovanes", "oganes", "ohannes", "ohanes", "ogannes", "hovhannis",
-        "hovannis", "ovanis", "oganis", "ohanis", "ohannis", "ovannes", "ogannis", "ovannis",
-        "oganez", "ovanez",
+        "hovhannes",
+        "hovannes",
+        "ovanes",
+        "oganes",
+        "ohannes",
+        "ohanes",
+        "ogannes",
+        "hovhannis",
+        "hovannis",
+        "ovanis",
+        "oganis",
+        "ohanis",
+        "ohannis",
+        "ovannes",
+        "ogannis",
+        "ovannis",
+        "oganez",
+        "ovanez",
     ],
-    &["mkrtich", "mkrtch", "mkrtych", "mgerdich", "mgrdich", "mkrtitch", "mkrch", "mkrtchi"],
+    &[
+        "mkrtich", "mkrtch", "mkrtych", "mgerdich", "mgrdich", "mkrtitch", "mkrch", "mkrtchi",
+    ],
     &["sargis", "sarkis", "sargs", "sarkiss", "sarks"],
     &["ahmad", "ahmed", "akhmed", "ahmet", "ehmed", "akhmad"],
     &["mammad", "mamed", "mamad", "mammed", "memmed", "mamet"],
     &["hasan", "gasan", "hesen", "hassan"],
-    &["huseyn", "guseyn", "gusein", "huseyin", "guseyin", "husein", "gussein", "hussein"],
+    &[
+        "huseyn", "guseyn", "gusein", "huseyin", "guseyin", "husein", "gussein", "hussein",
+    ],
     &["haji", "gadzhi", "hadzhi", "hadji", "gadji"],
-    &["heydar", "geydar", "gaydar", "haydar", "gaidar", "heidar", "geidar", "aydar", "aidar"],
+    &[
+        "heydar", "geydar", "gaydar", "haydar", "gaidar", "heidar", "geidar", "aydar", "aidar",
+    ],
     &["hamlet", "gamlet"],
     &["hrant", "grant"],
     &["hrachya", "grachya", "hrachia", "grachia"],
@@ -485,9 +580,19 @@ pub(crate) const LEXICON: &[&[&str]] = &[
     &["mkhitar", "mekhitar", "mkhitarr"],
     &["hrayr", "grair", "hrair"],
     &["hovik", "ovik"],
+    &["ohan", "ogan"],
+    &["hmayak", "amayak"],
+    &["zhirayr", "jirair", "zhirair", "jirayr"],
+    &["astghik", "astkhik", "asthik"],
     &["gagik", "kakig"],
     &["hamazasp", "amazasp", "gamazasp"],
-    &["hambardzum", "ambartsum", "hampartsoum", "ambartsoum", "ambarcum"],
+    &[
+        "hambardzum",
+        "ambartsum",
+        "hampartsoum",
+        "ambartsoum",
+        "ambarcum",
+    ],
     &["galust", "galoust", "kaloust", "galst"],
     &["mehdi", "mekhti", "mekhdi", "mehti"],
     &["mehman", "mekhman"],
@@ -530,7 +635,14 @@ mod tests {
 
     #[test]
     fn armenian_suffix_variants() {
-        for v in ["Vardanyan", "Vardanian", "Vardanean", "Вардaнян", "Վարդանյան", "VARDANYAN"] {
+        for v in [
+            "Vardanyan",
+            "Vardanian",
+            "Vardanean",
+            "Вардaнян",
+            "Վարդանյան",
+            "VARDANYAN",
+        ] {
             assert!(agree("Vardanyan", v), "{v}");
         }
         assert_eq!(key("Mirzoyants"), key("Mirzoyan"));
@@ -635,7 +747,10 @@ mod tests {
 
     #[test]
     fn split_tokens_joins_ter_and_drops_markers() {
-        assert_eq!(split_tokens("ter petrosyan levon"), vec!["ter-petrosyan", "levon"]);
+        assert_eq!(
+            split_tokens("ter petrosyan levon"),
+            vec!["ter-petrosyan", "levon"]
+        );
         assert_eq!(split_tokens("rashad ali oglu"), vec!["rashad", "ali"]);
     }
 }

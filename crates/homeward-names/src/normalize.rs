@@ -6,7 +6,8 @@ use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 fn is_hyphen(c: char) -> bool {
     matches!(
         c,
-        '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' | '\u{058A}'
+        '-' | '\u{2010}'
+            ..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' | '\u{058A}'
     )
 }
 
@@ -23,6 +24,12 @@ fn is_apostrophe(c: char) -> bool {
             | '\u{2032}'
             | '\u{055A}'..='\u{055F}'
             | '\u{FF07}'
+            // Invisible characters pasted with names: soft hyphen, zero-width spaces and
+            // joiners, word joiner, byte order mark.
+            | '\u{00AD}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
     )
 }
 
@@ -33,13 +40,16 @@ fn is_mark(c: char) -> bool {
 }
 
 /// Normalises a name: Unicode NFKC (which also splits the Armenian ligature և into ե + ւ),
-/// case folding, Russian ё to е, unified hyphens, dropped apostrophes, every other
+/// case folding, Russian ё to е, Turkish/Azerbaijani dotless ı to i, unified hyphens, dropped apostrophes, every other
 /// punctuation mark or symbol as a word break (so initials "R.Vardanyan" become "r vardanyan"),
 /// and single spaces. Idempotent; never fails.
 pub fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     if name.is_ascii() {
-        push_filtered(&mut out, name.bytes().map(|b| b.to_ascii_lowercase() as char));
+        push_filtered(
+            &mut out,
+            name.bytes().map(|b| b.to_ascii_lowercase() as char),
+        );
         return out;
     }
     let composed: String = name.nfkc().collect();
@@ -49,6 +59,10 @@ pub fn normalize(name: &str) -> String {
     } else {
         let again: String = lowered.nfkc().collect();
         push_filtered(&mut out, again.chars());
+    }
+    // Dropping a stray character can leave a letter next to a mark it composes with.
+    if !out.is_ascii() && is_nfkc_quick(out.chars()) != IsNormalized::Yes {
+        out = out.nfkc().collect();
     }
     out
 }
@@ -66,6 +80,9 @@ fn push_filtered(out: &mut String, chars: impl Iterator<Item = char>) {
         if c.is_alphanumeric() {
             let c = match c {
                 'ё' => 'е',
+                // Upper case cannot carry Turkish/Azerbaijani dotless ı (ISMAYILOV), so
+                // lower case folds it to i as well, and both spellings agree.
+                'ı' => 'i',
                 other => other,
             };
             if !out.is_empty() {
@@ -132,7 +149,8 @@ mod tests {
     #[test]
     fn decomposed_and_composed_agree() {
         assert_eq!(normalize("Mu\u{0308}ller"), normalize("Müller"));
-        assert_eq!(normalize("İsmayılov"), "ismayılov");
+        assert_eq!(normalize("İsmayılov"), "ismayilov");
+        assert_eq!(normalize("İSMAYILOV"), "ismayilov");
         assert_eq!(normalize("ƏLİYEV"), "əliyev");
     }
 

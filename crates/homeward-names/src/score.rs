@@ -11,8 +11,9 @@ pub const CROSS_SUFFIX_SCORE: f64 = 0.9;
 /// Yevgeniy/Yevgeniya): gender forms of a given name are different names.
 const GENDER_PAIR_CEILING: f64 = 0.75;
 /// Weight of the weakest matched part in a name's score; the rest is the mean. A name is as
-/// good as its worst part: Armen Petrosyan and Armen Vardanyan share a given name only.
-const MIN_WEIGHT: f64 = 0.7;
+/// good as its worst part: Armen Petrosyan and Armen Vardanyan share a surname only, and
+/// Armen Bagdasaryan and Arman Bagdasaryan are different names.
+const MIN_WEIGHT: f64 = 0.9;
 /// Factor per extra name part on one side when at least two parts matched (a patronymic or
 /// second given name that one list omits).
 const EXTRA_PART_FACTOR: f64 = 0.98;
@@ -22,30 +23,71 @@ const SINGLE_PART_FACTOR: f64 = 0.7;
 /// Factor when every matched pair involves an initial.
 const INITIALS_ONLY_FACTOR: f64 = 0.8;
 
-/// Similarity of two keys from the optimal string alignment distance: 1 - d / longer length.
+/// Cost of inserting or deleting a vowel: epenthetic vowels come and go between schemes
+/// (Khachatryan/Khachaturian, Sargsyan/Sarkisian).
+const VOWEL_INDEL: f64 = 0.8;
+/// Cost of replacing one vowel by another (Nersisyan/Nersesyan; Azerbaijani ə as a or e).
+const VOWEL_SUB: f64 = 0.8;
+/// Every other edit costs 1; an edit touching the first letter costs this many times more,
+/// because first letters are the most reliable part of a name (Matevosyan/Tadevosyan,
+/// Ghazaryan/Nazaryan are different names).
+const FIRST_LETTER_FACTOR: f64 = 2.0;
+
+fn is_key_vowel(b: u8) -> bool {
+    matches!(b, b'a' | b'e' | b'i' | b'o' | b'u')
+}
+
+/// Similarity of two keys from a weighted optimal string alignment distance:
+/// 1 - cost / longer length, floored at 0.
 pub(crate) fn edit_similarity(a: &str, b: &str) -> f64 {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (n, m) = (a.len(), b.len());
-    let longer = n.max(m);
+    let longer = a.len().max(b.len());
     if longer == 0 {
         return 1.0;
     }
-    let d = osa(a, b);
-    1.0 - d as f64 / longer as f64
+    (1.0 - weighted_osa(a, b) / longer as f64).max(0.0)
 }
 
-fn osa(a: &[u8], b: &[u8]) -> usize {
+fn weighted_osa(a: &[u8], b: &[u8]) -> f64 {
     let m = b.len();
-    let mut prev2: Vec<usize> = vec![0; m + 1];
-    let mut prev: Vec<usize> = (0..=m).collect();
-    let mut cur: Vec<usize> = vec![0; m + 1];
+    let indel = |c: u8, pos: usize| -> f64 {
+        let w = if is_key_vowel(c) { VOWEL_INDEL } else { 1.0 };
+        if pos == 0 {
+            w * FIRST_LETTER_FACTOR
+        } else {
+            w
+        }
+    };
+    let mut prev2: Vec<f64> = vec![0.0; m + 1];
+    let mut prev: Vec<f64> = vec![0.0; m + 1];
+    for j in 1..=m {
+        prev[j] = prev[j - 1] + indel(b[j - 1], j - 1);
+    }
+    let mut cur: Vec<f64> = vec![0.0; m + 1];
     for i in 1..=a.len() {
-        cur[0] = i;
+        cur[0] = prev[0] + indel(a[i - 1], i - 1);
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+            let (x, y) = (a[i - 1], b[j - 1]);
+            let first = i == 1 || j == 1;
+            let sub = if x == y {
+                0.0
+            } else {
+                let w = if is_key_vowel(x) && is_key_vowel(y) {
+                    VOWEL_SUB
+                } else {
+                    1.0
+                };
+                if first {
+                    w * FIRST_LETTER_FACTOR
+                } else {
+                    w
+                }
+            };
+            let mut v = (prev[j] + indel(x, i - 1))
+                .min(cur[j - 1] + indel(y, j - 1))
+                .min(prev[j - 1] + sub);
+            if i > 1 && j > 1 && x == b[j - 2] && a[i - 2] == y {
+                v = v.min(prev2[j - 2] + 1.0);
             }
             cur[j] = v;
         }
@@ -74,9 +116,19 @@ fn form_score(a: &KeyForm, b: &KeyForm) -> f64 {
             return CROSS_SUFFIX_SCORE;
         }
     }
-    let s = edit_similarity(&a.key, &b.key);
+    // Same suffix class: compare the stems, so that a shared -yan does not make
+    // Khachatryan look like Asatryan.
+    let s = if a.suffix == b.suffix && a.suffix != Suffix::None {
+        edit_similarity(a.stem(), b.stem())
+    } else {
+        edit_similarity(&a.key, &b.key)
+    };
     if a.suffix == Suffix::None && b.suffix == Suffix::None {
-        let (short, long) = if a.key.len() < b.key.len() { (a, b) } else { (b, a) };
+        let (short, long) = if a.key.len() < b.key.len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
         if long.key.len() == short.key.len() + 1
             && long.key.ends_with('a')
             && long.key.starts_with(short.key.as_str())
@@ -93,7 +145,11 @@ pub(crate) fn token_score(a: &TokenData, b: &TokenData) -> f64 {
         if a.first == 0 || a.first != b.first {
             return 0.0;
         }
-        return if a.is_initial && b.is_initial { 1.0 } else { INITIAL_SCORE };
+        return if a.is_initial && b.is_initial {
+            1.0
+        } else {
+            INITIAL_SCORE
+        };
     }
     let mut best = 0.0f64;
     for fa in &a.forms {
@@ -121,7 +177,11 @@ fn aggregate(scores: &mut [f64], all_initial: bool, extra: usize) -> f64 {
     let mean = scores.iter().sum::<f64>() / scores.len() as f64;
     let mut s = MIN_WEIGHT * min + (1.0 - MIN_WEIGHT) * mean;
     if extra > 0 {
-        s *= if scores.len() >= 2 { EXTRA_PART_FACTOR.powi(extra as i32) } else { SINGLE_PART_FACTOR };
+        s *= if scores.len() >= 2 {
+            EXTRA_PART_FACTOR.powi(extra as i32)
+        } else {
+            SINGLE_PART_FACTOR
+        };
     }
     if all_initial {
         s *= INITIALS_ONLY_FACTOR;
@@ -148,20 +208,28 @@ pub(crate) fn name_score(
     let swap = n > m;
     let (rows, cols) = if swap { (m, n) } else { (n, m) };
     let extra = cols - rows;
-    let fill = |mat: &mut [f64], initial: &mut [bool], pair: &mut dyn FnMut(usize, usize) -> f64| {
-        for r in 0..rows {
-            for c in 0..cols {
-                let (i, j) = if swap { (c, r) } else { (r, c) };
-                mat[r * cols + c] = pair(i, j);
-                initial[r * cols + c] = init_a(i) || init_b(j);
+    let fill =
+        |mat: &mut [f64], initial: &mut [bool], pair: &mut dyn FnMut(usize, usize) -> f64| {
+            for r in 0..rows {
+                for c in 0..cols {
+                    let (i, j) = if swap { (c, r) } else { (r, c) };
+                    mat[r * cols + c] = pair(i, j);
+                    initial[r * cols + c] = init_a(i) || init_b(j);
+                }
             }
-        }
-    };
+        };
     if cols <= EXHAUSTIVE_MAX {
         let mut mat = [0.0f64; EXHAUSTIVE_MAX * EXHAUSTIVE_MAX];
         let mut initial = [false; EXHAUSTIVE_MAX * EXHAUSTIVE_MAX];
         fill(&mut mat, &mut initial, &mut pair);
-        let mut st = Search { mat: &mat, initial: &initial, rows, cols, extra, best: 0.0 };
+        let mut st = Search {
+            mat: &mat,
+            initial: &initial,
+            rows,
+            cols,
+            extra,
+            best: 0.0,
+        };
         let mut chosen = [0usize; EXHAUSTIVE_MAX];
         st.run(0, 0, &mut chosen);
         st.best
@@ -207,10 +275,15 @@ impl Search<'_> {
 }
 
 fn greedy(mat: &[f64], initial: &[bool], rows: usize, cols: usize, extra: usize) -> f64 {
-    let mut cells: Vec<(usize, usize)> =
-        (0..rows).flat_map(|r| (0..cols).map(move |c| (r, c))).collect();
+    let mut cells: Vec<(usize, usize)> = (0..rows)
+        .flat_map(|r| (0..cols).map(move |c| (r, c)))
+        .collect();
     // Highest score first; ties by position, so the result is deterministic.
-    cells.sort_by(|x, y| mat[y.0 * cols + y.1].total_cmp(&mat[x.0 * cols + x.1]).then(x.cmp(y)));
+    cells.sort_by(|x, y| {
+        mat[y.0 * cols + y.1]
+            .total_cmp(&mat[x.0 * cols + x.1])
+            .then(x.cmp(y))
+    });
     let mut row_used = vec![false; rows];
     let mut col_used = vec![false; cols];
     let mut scores = Vec::with_capacity(rows);
@@ -228,7 +301,13 @@ fn greedy(mat: &[f64], initial: &[bool], rows: usize, cols: usize, extra: usize)
 
 /// Similarity of two token lists.
 pub(crate) fn tokens_score(a: &[TokenData], b: &[TokenData]) -> f64 {
-    name_score(a.len(), b.len(), |i| a[i].is_initial, |j| b[j].is_initial, |i, j| token_score(&a[i], &b[j]))
+    name_score(
+        a.len(),
+        b.len(),
+        |i| a[i].is_initial,
+        |j| b[j].is_initial,
+        |i, j| token_score(&a[i], &b[j]),
+    )
 }
 
 #[cfg(test)]
@@ -236,17 +315,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn osa_counts_transpositions_once() {
-        assert_eq!(osa(b"vardanian", b"vardnaian"), 1);
-        assert_eq!(osa(b"", b"abc"), 3);
-        assert_eq!(osa(b"armen", b"arman"), 1);
-        assert!((edit_similarity("armen", "arman") - 0.8).abs() < 1e-12);
+    fn weighted_edits() {
+        assert_eq!(weighted_osa(b"vardanian", b"vardnaian"), 1.0);
+        assert_eq!(weighted_osa(b"", b"bcd"), 4.0);
+        assert!((weighted_osa(b"armen", b"arman") - VOWEL_SUB).abs() < 1e-12);
+        assert_eq!(weighted_osa(b"acadr", b"acadur"), VOWEL_INDEL);
+        assert_eq!(weighted_osa(b"madevos", b"dadevos"), FIRST_LETTER_FACTOR);
+        assert!((edit_similarity("minas", "manas") - 0.84).abs() < 1e-12);
     }
 
     #[test]
     fn aggregate_weights_the_weakest_part() {
         let mut s = [1.0, 0.5];
-        assert!((aggregate(&mut s, false, 0) - (0.7 * 0.5 + 0.3 * 0.75)).abs() < 1e-12);
+        assert!((aggregate(&mut s, false, 0) - (0.9 * 0.5 + 0.1 * 0.75)).abs() < 1e-12);
         let mut s = [1.0];
         assert!((aggregate(&mut s, false, 1) - 0.7).abs() < 1e-12);
         let mut s = [1.0, 1.0];

@@ -13,8 +13,9 @@
 //!   ҝ "g", ј "y".
 //! * Azerbaijani (and Turkish) Latin: the English-language practice of official
 //!   Azerbaijani sites (Məmmədov -> Mammadov): ə "a", ı "i", ğ "gh", ş "sh", ç "ch",
-//!   ö "o", ü "u", x "kh", q "g", c "j", j "zh"; used when the token holds ə, ı, ğ or ş
-//!   (or ç, ö, ü together with c, q or x).
+//!   ö "o", ü "u", x "kh", q "g", c "j", j "zh"; used when the token holds ə, ğ or ş
+//!   (or ç, ö, ü together with c, q or x); ı is folded to i by normalisation, because
+//!   upper case cannot carry it.
 //! * Other Latin: diacritics removed (ISO 9 and ISO 9985 letters such as č š ž ǰ are
 //!   written as digraphs ch sh zh j), other letters kept as written.
 //! * Any other script is kept as it is, with a diagnostic.
@@ -41,6 +42,10 @@ pub(crate) struct Translit {
     /// The token held a Cyrillic г (read "g" in Russian, "h" in Ukrainian; Armenian and
     /// Azerbaijani h is written г in Russian, so both readings are worth keying).
     pub has_cyrillic_g: bool,
+    /// A Cyrillic г has already been read the other way in this token.
+    pub flipped_g: bool,
+    /// The token held an Azerbaijani ə, written a (Mammadov) or e (Мамедов, Veliyev).
+    pub has_schwa: bool,
     /// Letters of a script without a table were kept unchanged.
     pub unknown: bool,
     /// Letters of a known script had no table entry and were dropped or kept as is.
@@ -54,13 +59,31 @@ fn is_arm_vowel(c: char) -> bool {
 fn is_cyr_vowel(c: char) -> bool {
     matches!(
         c,
-        'а' | 'е' | 'ё' | 'и' | 'о' | 'у' | 'ы' | 'э' | 'ю' | 'я' | 'і' | 'ї' | 'є' | 'ә' | 'ө' | 'ү'
+        'а' | 'е'
+            | 'ё'
+            | 'и'
+            | 'о'
+            | 'у'
+            | 'ы'
+            | 'э'
+            | 'ю'
+            | 'я'
+            | 'і'
+            | 'ї'
+            | 'є'
+            | 'ә'
+            | 'ө'
+            | 'ү'
     )
 }
 
-/// Transliterates one normalised token; `cyr_g_other_way` flips the reading of Cyrillic г.
-pub(crate) fn translit_token(token: &str, cyr_g_other_way: bool) -> Translit {
-    let mut t = Translit { text: String::with_capacity(token.len() + 4), ..Translit::default() };
+/// Transliterates one normalised token; `other_way` flips the reading of Cyrillic г
+/// (g or h) and of Azerbaijani ə (a or e).
+pub(crate) fn translit_token(token: &str, other_way: bool) -> Translit {
+    let mut t = Translit {
+        text: String::with_capacity(token.len() + 4),
+        ..Translit::default()
+    };
     if token.is_ascii() {
         t.text.push_str(token);
         return t;
@@ -70,13 +93,17 @@ pub(crate) fn translit_token(token: &str, cyr_g_other_way: bool) -> Translit {
     let az = is_azerbaijani_latin(&chars);
     t.azerbaijani = az;
     for (i, &c) in chars.iter().enumerate() {
-        let prev = if i == 0 { None } else { chars.get(i - 1).copied() };
+        let prev = if i == 0 {
+            None
+        } else {
+            chars.get(i - 1).copied()
+        };
         let next = chars.get(i + 1).copied();
         let initial = prev.is_none() || prev == Some('-');
         match char_script(c) {
             Some(Script::Armenian) => armenian(c, prev, next, initial, &mut t),
-            Some(Script::Cyrillic) => cyrillic(c, prev, initial, cyr, cyr_g_other_way, &mut t),
-            Some(Script::Latin) => latin(c, az, &mut t),
+            Some(Script::Cyrillic) => cyrillic(c, prev, next, initial, cyr, other_way, &mut t),
+            Some(Script::Latin) => latin(c, az, other_way, &mut t),
             Some(_) => {
                 t.unknown = true;
                 t.text.push(c);
@@ -103,7 +130,10 @@ fn cyrillic_variant(chars: &[char]) -> Cyr {
         Cyr::Belarusian
     } else if chars.iter().any(|c| matches!(c, 'і' | 'ї' | 'є' | 'ґ')) {
         Cyr::Ukrainian
-    } else if chars.iter().any(|c| matches!(c, 'ә' | 'ғ' | 'һ' | 'ү' | 'ө' | 'ҹ' | 'ҝ' | 'ј')) {
+    } else if chars
+        .iter()
+        .any(|c| matches!(c, 'ә' | 'ғ' | 'һ' | 'ү' | 'ө' | 'ҹ' | 'ҝ' | 'ј'))
+    {
         Cyr::Azerbaijani
     } else {
         Cyr::Russian
@@ -111,7 +141,7 @@ fn cyrillic_variant(chars: &[char]) -> Cyr {
 }
 
 fn is_azerbaijani_latin(chars: &[char]) -> bool {
-    let strong = chars.iter().any(|c| matches!(c, 'ə' | 'ı' | 'ğ' | 'ş'));
+    let strong = chars.iter().any(|c| matches!(c, 'ə' | 'ğ' | 'ş'));
     let weak = chars.iter().any(|c| matches!(c, 'ç' | 'ö' | 'ü'));
     let ambiguous = chars.iter().any(|c| matches!(c, 'c' | 'q' | 'x'));
     strong || (weak && ambiguous)
@@ -194,7 +224,15 @@ fn armenian(c: char, prev: Option<char>, next: Option<char>, initial: bool, t: &
     t.text.push_str(s);
 }
 
-fn cyrillic(c: char, prev: Option<char>, initial: bool, cyr: Cyr, g_flip: bool, t: &mut Translit) {
+fn cyrillic(
+    c: char,
+    prev: Option<char>,
+    next: Option<char>,
+    initial: bool,
+    cyr: Cyr,
+    g_flip: bool,
+    t: &mut Translit,
+) {
     let soft_before = prev.is_some_and(|p| is_cyr_vowel(p) || matches!(p, 'ъ' | 'ь' | 'й' | 'ј'));
     let g_is_h = matches!(cyr, Cyr::Ukrainian | Cyr::Belarusian);
     let s: &str = match c {
@@ -202,8 +240,14 @@ fn cyrillic(c: char, prev: Option<char>, initial: bool, cyr: Cyr, g_flip: bool, 
         'б' => "b",
         'в' => "v",
         'г' => {
-            t.has_cyrillic_g = true;
-            if g_is_h != g_flip {
+            // Armenian and Azerbaijani h is written г in Russian (Оганесян, Гусейнов, Гайк).
+            // Only the first such г is flipped: Гагик is not Hayk. Before р too: Hrant,
+            // Zohrab and Ghahraman are Грант, Зограб, Каграман.
+            let flippable = next.is_some_and(|n| is_cyr_vowel(n) || n == 'р');
+            let flip = g_flip && flippable && !t.flipped_g;
+            t.flipped_g |= flip;
+            t.has_cyrillic_g |= flippable;
+            if g_is_h != flip {
                 "h"
             } else {
                 "g"
@@ -262,7 +306,14 @@ fn cyrillic(c: char, prev: Option<char>, initial: bool, cyr: Cyr, g_flip: bool, 
         'ю' => "yu",
         'я' => "ya",
         'ё' => "yo",
-        'ә' => "a",
+        'ә' => {
+            t.has_schwa = true;
+            if g_flip {
+                "e"
+            } else {
+                "a"
+            }
+        }
         'ғ' => "gh",
         'ђ' => "dj",
         'ћ' => "c",
@@ -278,10 +329,14 @@ fn cyrillic(c: char, prev: Option<char>, initial: bool, cyr: Cyr, g_flip: bool, 
     t.text.push_str(s);
 }
 
-fn latin(c: char, az: bool, t: &mut Translit) {
+fn latin(c: char, az: bool, schwa_e: bool, t: &mut Translit) {
+    if c == 'ə' {
+        t.has_schwa = true;
+        t.text.push(if schwa_e { 'e' } else { 'a' });
+        return;
+    }
     if az {
         let s: Option<&str> = match c {
-            'ə' => Some("a"),
             'ı' => Some("i"),
             'ğ' => Some("gh"),
             'ş' => Some("sh"),
@@ -304,7 +359,7 @@ fn latin(c: char, az: bool, t: &mut Translit) {
         return;
     }
     let s: Option<&str> = match c {
-        'ə' | 'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' | 'ā' | 'ă' | 'ą' => Some("a"),
+        'ä' | 'à' | 'á' | 'â' | 'ã' | 'å' | 'ā' | 'ă' | 'ą' => Some("a"),
         'ß' => Some("ss"),
         'æ' => Some("ae"),
         'œ' => Some("oe"),

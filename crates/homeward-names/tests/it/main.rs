@@ -1,0 +1,6 @@
+//! Integration tests of homeward-names through its public API.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod properties;
+mod variants;
