@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::compare::Field;
 use crate::features::{stable_hash, Features, RecordFeatures};
 
 /// A blocking rule: two records become a candidate pair when they share a key of the rule.
@@ -32,6 +33,18 @@ impl BlockingRule {
         BlockingRule::GivenBirthDate,
         BlockingRule::BirthDatePlace,
     ];
+
+    /// Fields on which every pair of this rule tends to agree, so that they carry no
+    /// evidence in the rule's pairs: EM leaves them out when training on the rule.
+    pub fn blocked_fields(self) -> &'static [Field] {
+        match self {
+            BlockingRule::FamilyBirthYear => &[Field::FamilyName, Field::BirthDate],
+            BlockingRule::GivenFamily => &[Field::GivenName, Field::FamilyName, Field::NameOrder],
+            BlockingRule::GivenBirthDate => &[Field::GivenName, Field::BirthDate],
+            BlockingRule::BirthDatePlace => &[Field::BirthDate, Field::BirthPlace],
+            BlockingRule::IdNumber => &[Field::IdNumber],
+        }
+    }
 
     /// A short name for reports.
     pub fn name(self) -> &'static str {
@@ -153,19 +166,25 @@ fn wanted(mode: LinkMode, a: u32, b: u32) -> bool {
     }
 }
 
-/// Candidate pairs `(i, j)` with `i < j`, sorted, without duplicates; plus one report per rule
-/// and warnings.
+/// Candidate pairs `(i, j)` with `i < j`, sorted, without duplicates, each with the bit mask
+/// of the rules (by position, at most 8) that produced it; plus one report per rule and
+/// warnings.
+pub(crate) type Blocked = (Vec<(u32, u32)>, Vec<u8>, Vec<RuleReport>, Vec<String>);
+
+/// Runs the blocking rules (see [`Blocked`]).
 pub(crate) fn block(
     features: &Features,
     rules: &[BlockingRule],
     mode: LinkMode,
     limits: BlockingLimits,
-) -> (Vec<(u32, u32)>, Vec<RuleReport>, Vec<String>) {
+) -> Blocked {
     let recs = &features.records;
     let mut union: Vec<u64> = Vec::new();
+    let mut masks: Vec<u8> = Vec::new();
     let mut reports = Vec::new();
     let mut warnings = Vec::new();
-    for &rule in rules {
+    for (rule_index, &rule) in rules.iter().enumerate() {
+        let bit = 1u8 << rule_index.min(7);
         let mut entries: Vec<(u64, u32)> = recs
             .par_iter()
             .enumerate()
@@ -240,7 +259,7 @@ pub(crate) fn block(
         pairs.par_sort_unstable();
         pairs.dedup();
         let before = union.len();
-        union = merge_sorted(&union, &pairs);
+        (union, masks) = merge_sorted(&union, &masks, &pairs, bit);
         reports.push(RuleReport {
             rule,
             pairs: pairs.len() as u64,
@@ -253,7 +272,7 @@ pub(crate) fn block(
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
         .collect();
-    (pairs, reports, warnings)
+    (pairs, masks, reports, warnings)
 }
 
 fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) -> u64 {
@@ -281,27 +300,34 @@ fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) ->
     all - same
 }
 
-fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
+fn merge_sorted(a: &[u64], masks: &[u8], b: &[u64], bit: u8) -> (Vec<u64>, Vec<u8>) {
     let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut out_masks = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
+    while i < a.len() || j < b.len() {
+        let order = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
             std::cmp::Ordering::Less => {
                 out.push(a[i]);
+                out_masks.push(masks[i]);
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
                 out.push(b[j]);
+                out_masks.push(bit);
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
                 out.push(a[i]);
+                out_masks.push(masks[i] | bit);
                 i += 1;
                 j += 1;
             }
         }
     }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
+    (out, out_masks)
 }

@@ -45,8 +45,8 @@ pub enum Field {
 
 const NAME_LEVELS: &[&str] = &[
     "different",
-    "similar (JW >= 0.80)",
-    "close (JW >= 0.92)",
+    "similar (names similarity >= 0.70)",
+    "same name (names similarity >= 0.85)",
     "same key",
     "exact",
 ];
@@ -122,20 +122,61 @@ pub(crate) struct Comparison {
     pub given_key: Option<u64>,
 }
 
-fn name_level(names: &[NameUnit], a: u32, b: u32) -> u8 {
+thread_local! {
+    /// Levels of name-unit pairs already compared on this thread: names repeat, so most
+    /// comparisons of a large run are cache hits. The level is a pure function of the pair,
+    /// so the cache cannot change results.
+    static NAME_CACHE: std::cell::RefCell<(usize, std::collections::HashMap<u64, u8>)> =
+        std::cell::RefCell::new((0, std::collections::HashMap::new()));
+}
+
+/// Bound on cached unit pairs per thread.
+const NAME_CACHE_MAX: usize = 1 << 21;
+
+fn name_level(names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
     if a == b {
         return NAME_EXACT;
     }
+    let key = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
+    // The cache is tagged with the feature table's generation, so that two runs never mix.
+    let table = generation as usize;
+    if let Some(l) = NAME_CACHE.with(|c| {
+        let c = c.borrow();
+        if c.0 == table {
+            c.1.get(&key).copied()
+        } else {
+            None
+        }
+    }) {
+        return l;
+    }
+    let l = name_level_uncached(names, a, b);
+    NAME_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != table || c.1.len() >= NAME_CACHE_MAX {
+            c.0 = table;
+            c.1.clear();
+        }
+        c.1.insert(key, l);
+    });
+    l
+}
+
+fn name_level_uncached(names: &[NameUnit], a: u32, b: u32) -> u8 {
     let (ua, ub) = (&names[a as usize], &names[b as usize]);
     if ua.canonical == ub.canonical {
         NAME_EXACT
-    } else if ua.key == ub.key {
+    } else if ua.key == ub.key || ua.alt_keys.iter().any(|k| ub.alt_keys.contains(k)) {
         NAME_SAME_KEY
     } else {
-        let jw = strsim::jaro_winkler(&ua.canonical, &ub.canonical);
-        if jw >= 0.92 {
+        // Clearly different names (most random pairs) skip the costlier names-crate score.
+        if strsim::jaro_winkler(&ua.canonical, &ub.canonical) < 0.55 {
+            return 0;
+        }
+        let s = homeward_names::similarity_prepared(&ua.prepared, &ub.prepared);
+        if s >= homeward_names::SAME_NAME_THRESHOLD {
             2
-        } else if jw >= 0.80 {
+        } else if s >= 0.7 {
             1
         } else {
             0
@@ -204,7 +245,12 @@ struct NameMatch {
     given_units: Option<(u32, u32)>,
 }
 
-fn compare_names(names: &[NameUnit], a: &RecordFeatures, b: &RecordFeatures) -> NameMatch {
+fn compare_names(
+    names: &[NameUnit],
+    generation: u64,
+    a: &RecordFeatures,
+    b: &RecordFeatures,
+) -> NameMatch {
     let mut m = NameMatch {
         given: MISSING,
         family: MISSING,
@@ -213,7 +259,7 @@ fn compare_names(names: &[NameUnit], a: &RecordFeatures, b: &RecordFeatures) -> 
         family_units: None,
         given_units: None,
     };
-    let lv = |x: u32, y: u32| name_level(names, x, y);
+    let lv = |x: u32, y: u32| name_level(names, generation, x, y);
     if let (Some(ga), Some(fa), Some(gb), Some(fb)) = (a.given, a.family, b.given, b.family) {
         let straight = (lv(ga, gb), lv(fa, fb));
         let swapped = (lv(ga, fb), lv(fa, gb));
@@ -316,7 +362,7 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
     let a = &features.records[i as usize];
     let b = &features.records[j as usize];
     let names = &features.names;
-    let n = compare_names(names, a, b);
+    let n = compare_names(names, features.generation, a, b);
     let sex = match (a.sex, b.sex) {
         (Some(x), Some(y)) => u8::from(x == y),
         _ => MISSING,

@@ -2,18 +2,19 @@
 //! depend on input order), features, blocking, fitting, scoring, clustering and explanation.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::blocking::{block, BlockingLimits, BlockingRule, LinkMode, RuleReport};
 use crate::cluster::cluster;
-use crate::compare::{compare, Field, Pattern};
+use crate::compare::{compare, Field, Pattern, FIELDS, MISSING};
 use crate::error::LinkError;
 use crate::features::Features;
 use crate::model::{
-    em, estimate_u, probability, EmSettings, FieldEvidence, FieldParams, FittedModel,
+    em, estimate_u, initial_m, population_lambda, posterior, probability, EmSettings,
+    FieldEvidence, FieldParams, FittedModel,
 };
 use crate::record::LinkRecord;
 
@@ -135,6 +136,8 @@ pub struct Linker {
     rank: Vec<u32>,
     features: Features,
     candidates: Vec<(u32, u32)>,
+    /// Bit mask of the rules that produced each candidate.
+    masks: Vec<u8>,
     blocking: Vec<RuleReport>,
     warnings: Vec<String>,
 }
@@ -187,7 +190,12 @@ impl Linker {
         let sorted: Vec<LinkRecord> = order.iter().map(|&i| records[i as usize].clone()).collect();
         let features = Features::build(&sorted);
         drop(sorted);
-        let (candidates, blocking, warnings) =
+        if config.rules.len() > 8 {
+            return Err(LinkError::InvalidConfig(
+                "at most 8 blocking rules".to_owned(),
+            ));
+        }
+        let (candidates, masks, blocking, warnings) =
             block(&features, &config.rules, config.mode, config.limits);
         Ok(Linker {
             config,
@@ -195,6 +203,7 @@ impl Linker {
             rank,
             features,
             candidates,
+            masks,
             blocking,
             warnings,
         })
@@ -223,15 +232,17 @@ impl Linker {
         &self.blocking
     }
 
-    /// Histogram of distinct comparison patterns among the candidates, sorted by pattern.
-    fn histogram(&self) -> Vec<(Pattern, u64)> {
+    /// Histogram of distinct (comparison pattern, rule mask) among the candidates, sorted.
+    fn histogram(&self) -> Vec<((Pattern, u8), u64)> {
         let maps = self
             .candidates
             .par_chunks(1 << 14)
-            .map(|chunk| {
-                let mut h: HashMap<Pattern, u64> = HashMap::new();
-                for &(i, j) in chunk {
-                    *h.entry(compare(&self.features, i, j).pattern).or_default() += 1;
+            .zip(self.masks.par_chunks(1 << 14))
+            .map(|(chunk, masks)| {
+                let mut h: HashMap<(Pattern, u8), u64> = HashMap::new();
+                for (&(i, j), &mask) in chunk.iter().zip(masks) {
+                    *h.entry((compare(&self.features, i, j).pattern, mask))
+                        .or_default() += 1;
                 }
                 h
             })
@@ -241,14 +252,35 @@ impl Linker {
                 }
                 a
             });
-        let mut hist: Vec<(Pattern, u64)> = maps.into_iter().collect();
+        let mut hist: Vec<((Pattern, u8), u64)> = maps.into_iter().collect();
         hist.sort_unstable();
         hist
     }
 
-    /// Fits a model: u from random pairs, m and the prior by EM on the candidate patterns.
+    /// Number of pairs the mode allows among all records (the population of pairs).
+    fn possible_pairs(&self) -> f64 {
+        let n = self.order.len() as f64;
+        let all = n * (n - 1.0) / 2.0;
+        if self.config.mode != LinkMode::LinkOnly {
+            return all;
+        }
+        let mut per_source: BTreeMap<u32, f64> = BTreeMap::new();
+        for r in &self.features.records {
+            *per_source.entry(r.source).or_default() += 1.0;
+        }
+        all - per_source
+            .values()
+            .map(|k| k * (k - 1.0) / 2.0)
+            .sum::<f64>()
+    }
+
+    /// Fits a model: u from random pairs; m by EM on the pairs of each blocking rule with
+    /// the rule's own fields left out (they agree by construction there), averaged over rules
+    /// weighted by their expected matches; then the prior share of matches among all
+    /// possible pairs by EM with m and u fixed, taking pairs outside blocking as non-matches.
+    /// With `estimate_u_by_em`, instead m, u and the prior are all fitted on the candidates.
     pub fn fit(&self) -> FittedModel {
-        let (u, u_pairs) = estimate_u(
+        let (u_random, u_pairs) = estimate_u(
             &self.features,
             self.config.mode,
             self.config.u_sample_pairs,
@@ -260,19 +292,98 @@ impl Linker {
             tolerance: self.config.em_tolerance,
             estimate_u: self.config.estimate_u_by_em,
         };
-        let r = em(&hist, &u, settings);
+        let mut flat: BTreeMap<Pattern, u64> = BTreeMap::new();
+        for ((p, _), c) in &hist {
+            *flat.entry(*p).or_default() += c;
+        }
+        let flat: Vec<(Pattern, u64)> = flat.into_iter().collect();
+        let (m, u, lambda, iterations, converged) = if self.config.estimate_u_by_em {
+            let r = em(&flat, &u_random, settings);
+            (r.m, r.u, r.lambda, r.iterations, r.converged)
+        } else {
+            let mut m_sum: Vec<Vec<f64>> = Field::ALL
+                .iter()
+                .map(|f| vec![0.0; f.levels().len()])
+                .collect();
+            let mut m_weight = [0.0f64; FIELDS];
+            let (mut iterations, mut converged) = (0, true);
+            for (r, rule) in self.config.rules.iter().enumerate() {
+                let bit = 1u8 << r.min(7);
+                let blocked: Vec<usize> = rule
+                    .blocked_fields()
+                    .iter()
+                    .filter_map(|f| Field::ALL.iter().position(|g| g == f))
+                    .collect();
+                let mut sub: BTreeMap<Pattern, u64> = BTreeMap::new();
+                for ((p, mask), c) in &hist {
+                    if mask & bit != 0 {
+                        let mut q = *p;
+                        for &f in &blocked {
+                            q[f] = MISSING;
+                        }
+                        *sub.entry(q).or_default() += c;
+                    }
+                }
+                let sub: Vec<(Pattern, u64)> = sub.into_iter().collect();
+                if sub.is_empty() {
+                    continue;
+                }
+                let fit = em(&sub, &u_random, settings);
+                iterations = iterations.max(fit.iterations);
+                converged &= fit.converged;
+                // Expected matches of the rule with each field present weigh its m.
+                let mut present = [0.0f64; FIELDS];
+                for (p, c) in &sub {
+                    let post = posterior(p, &fit.m, &u_random, fit.lambda);
+                    for (f, &l) in p.iter().enumerate() {
+                        if l != MISSING {
+                            present[f] += post * *c as f64;
+                        }
+                    }
+                }
+                for f in 0..FIELDS {
+                    if blocked.contains(&f) || present[f] <= 0.0 {
+                        continue;
+                    }
+                    for (s, v) in m_sum[f].iter_mut().zip(&fit.m[f]) {
+                        *s += present[f] * v;
+                    }
+                    m_weight[f] += present[f];
+                }
+            }
+            let m: Vec<Vec<f64>> = m_sum
+                .into_iter()
+                .zip(m_weight)
+                .zip(Field::ALL)
+                .map(|((s, w), f)| {
+                    if w > 0.0 {
+                        s.iter().map(|x| x / w).collect()
+                    } else {
+                        initial_m(f)
+                    }
+                })
+                .collect();
+            let lambda = population_lambda(&flat, &m, &u_random, self.possible_pairs());
+            (m, u_random.clone(), lambda, iterations, converged)
+        };
         FittedModel {
             version: 1,
-            lambda: r.lambda,
+            lambda,
             fields: Field::ALL
                 .iter()
-                .zip(r.m)
-                .zip(r.u)
-                .map(|((&field, m), u)| FieldParams { field, m, u })
+                .zip(m)
+                .zip(u)
+                .zip(u_random)
+                .map(|(((&field, m), u), u_random)| FieldParams {
+                    field,
+                    m,
+                    u,
+                    u_random,
+                })
                 .collect(),
             term_frequencies: self.config.term_frequencies,
-            em_iterations: r.iterations,
-            converged: r.converged,
+            em_iterations: iterations,
+            converged,
             u_pairs,
         }
     }

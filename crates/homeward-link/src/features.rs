@@ -8,13 +8,17 @@ use rayon::prelude::*;
 
 use crate::record::{LinkRecord, PartialDate, Sex};
 
-/// One analysed name unit: a whole name field, or one token of a full name.
+/// One analysed name unit: a whole name field, or one part of a full name.
 #[derive(Debug, Clone)]
 pub(crate) struct NameUnit {
     /// Canonical Latin form from the names crate.
     pub canonical: String,
-    /// Hash of the names crate's matching key(s); equal keys mean "same name" across scripts.
+    /// Hash of the primary matching key(s); equal keys mean "same name" across scripts.
     pub key: u64,
+    /// Hashes of every reading's key (primary first); any shared key means "same name".
+    pub alt_keys: Vec<u64>,
+    /// The names crate's prepared form, for its similarity.
+    pub prepared: homeward_names::PreparedName,
 }
 
 /// The features of one record, as indices into the interned tables.
@@ -73,7 +77,12 @@ pub(crate) struct Features {
     pub family_total: u32,
     /// Number of records with a given name.
     pub given_total: u32,
+    /// A number unique to this table in the process (tags per-thread comparison caches).
+    pub generation: u64,
 }
+
+/// Source of [`Features::generation`]; starts at 1 so that 0 means "no table".
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// FNV-1a: a stable hash, so that keys (and therefore bucket order) never depend on the
 /// process or the platform.
@@ -97,31 +106,89 @@ fn normalise_id(raw: &str) -> String {
         .collect()
 }
 
-/// Analysis of one raw name string into units: one unit for the whole field, and one per token.
-struct Analysed {
-    whole: (String, String),
-    tokens: Vec<(String, String)>,
+/// A name unit before interning: canonical form and keys.
+struct Unit {
+    canonical: String,
+    key: String,
+    alt_keys: Vec<String>,
+    source: String,
 }
 
-fn analyse(raw: &str) -> Analysed {
+fn unit(raw: &str) -> Option<Unit> {
     let a = homeward_names::analyse(raw);
-    let tokens: Vec<(String, String)> = a
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let key = a.keys.get(i).cloned().unwrap_or_else(|| t.clone());
-            (t.clone(), key)
-        })
-        .collect();
+    if a.tokens.is_empty() {
+        return None;
+    }
     let key = if a.keys.is_empty() {
         a.canonical.clone()
     } else {
         a.keys.join(" ")
     };
-    Analysed {
-        whole: (a.canonical, key),
-        tokens,
+    let mut alt_keys = vec![key.clone()];
+    if a.alt_keys.len() == 1 {
+        for k in &a.alt_keys[0] {
+            if !alt_keys.contains(k) {
+                alt_keys.push(k.clone());
+            }
+        }
+    }
+    Some(Unit {
+        canonical: a.canonical,
+        key,
+        alt_keys,
+        source: raw.to_owned(),
+    })
+}
+
+/// Prefixes that belong to the next word of a name (Ter Petrosyan).
+fn is_prefix(word: &str) -> bool {
+    matches!(word.to_lowercase().as_str(), "ter" | "der" | "тер" | "տեր")
+}
+
+/// Splits a whole name into parts: words, with Ter/Der joined to the next word and words
+/// without letters (Azerbaijani oglu/qizi markers, dashes) dropped by the names crate.
+fn split_full(raw: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending: Option<&str> = None;
+    for w in raw.split_whitespace() {
+        if is_prefix(w) && pending.is_none() {
+            pending = Some(w);
+            continue;
+        }
+        match pending.take() {
+            Some(p) => out.push(format!("{p} {w}")),
+            None => out.push(w.to_owned()),
+        }
+    }
+    if let Some(p) = pending {
+        out.push(p.to_owned());
+    }
+    out
+}
+
+/// Analysis of one raw name string: the whole field, and its parts.
+struct Analysed {
+    whole: Option<Unit>,
+    parts: Vec<Unit>,
+}
+
+fn analyse(raw: &str) -> Analysed {
+    let parts = split_full(raw);
+    let whole = unit(raw);
+    let parts = if parts.len() <= 1 {
+        whole.iter().map(clone_unit).collect()
+    } else {
+        parts.iter().filter_map(|p| unit(p)).collect()
+    };
+    Analysed { whole, parts }
+}
+
+fn clone_unit(u: &Unit) -> Unit {
+    Unit {
+        canonical: u.canonical.clone(),
+        key: u.key.clone(),
+        alt_keys: u.alt_keys.clone(),
+        source: u.source.clone(),
     }
 }
 
@@ -152,23 +219,32 @@ impl Features {
 
         let mut names: Vec<NameUnit> = Vec::new();
         let mut unit_ids: HashMap<(String, String), u32> = HashMap::new();
-        let mut intern = |unit: &(String, String)| -> u32 {
-            if let Some(id) = unit_ids.get(unit) {
+        let mut intern = |u: &Unit| -> u32 {
+            let id_key = (u.canonical.clone(), u.key.clone());
+            if let Some(id) = unit_ids.get(&id_key) {
                 return *id;
             }
             let id = names.len() as u32;
             names.push(NameUnit {
-                canonical: unit.0.clone(),
-                key: stable_hash(unit.1.as_bytes()),
+                canonical: u.canonical.clone(),
+                key: stable_hash(u.key.as_bytes()),
+                alt_keys: u
+                    .alt_keys
+                    .iter()
+                    .map(|k| stable_hash(k.as_bytes()))
+                    .collect(),
+                prepared: homeward_names::PreparedName::new(&u.source),
             });
-            unit_ids.insert(unit.clone(), id);
+            unit_ids.insert(id_key, id);
             id
         };
         let mut whole_of: HashMap<&str, u32> = HashMap::with_capacity(raw_names.len());
         let mut tokens_of: HashMap<&str, Vec<u32>> = HashMap::with_capacity(raw_names.len());
         for (raw, a) in raw_names.iter().zip(&analysed) {
-            whole_of.insert(raw, intern(&a.whole));
-            tokens_of.insert(raw, a.tokens.iter().map(&mut intern).collect());
+            if let Some(w) = &a.whole {
+                whole_of.insert(raw, intern(w));
+            }
+            tokens_of.insert(raw, a.parts.iter().map(&mut intern).collect());
         }
 
         let mut places: Vec<String> = Vec::new();
@@ -255,6 +331,7 @@ impl Features {
             given_freq,
             family_total,
             given_total,
+            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 

@@ -24,8 +24,12 @@ pub struct FieldParams {
     pub field: Field,
     /// P(level | match), one per level (see [`Field::levels`]).
     pub m: Vec<f64>,
-    /// P(level | non-match), one per level.
+    /// P(level | non-match) among candidate pairs, one per level (equal to `u_random`
+    /// unless u is re-estimated by EM).
     pub u: Vec<f64>,
+    /// P(level | non-match) among random pairs: the population baseline used by the
+    /// term-frequency adjustment.
+    pub u_random: Vec<f64>,
 }
 
 /// A fitted model: serialisable, and reusable on new data (term frequencies are taken from the
@@ -89,7 +93,7 @@ impl FittedModel {
         }
         for (p, f) in self.fields.iter().zip(Field::ALL) {
             let n = f.levels().len();
-            if p.field != f || p.m.len() != n || p.u.len() != n {
+            if p.field != f || p.m.len() != n || p.u.len() != n || p.u_random.len() != n {
                 return Err(LinkError::InvalidModel(format!(
                     "field {} is malformed",
                     f.name()
@@ -170,14 +174,16 @@ impl FittedModel {
     }
 
     /// Term-frequency adjustments (given, family) in bits: log2(u_agree / frequency of the
-    /// name's key), so a name shared by 1 % of records weighs less than one shared by 0.01 %.
+    /// name's key), where u_agree is the share of random pairs agreeing on the name, so a
+    /// name shared by 1 % of records weighs less than one shared by 0.01 %, and the average
+    /// adjustment over the population is about zero.
     pub(crate) fn tf_adjustments(&self, features: &Features, c: &Comparison) -> (f64, f64) {
         if !self.term_frequencies {
             return (0.0, 0.0);
         }
         let adj = |field: usize, key: Option<u64>, tf: &dyn Fn(u64) -> f64| {
             key.map_or(0.0, |k| {
-                let u = &self.fields[field].u;
+                let u = &self.fields[field].u_random;
                 let agree = u[NAME_EXACT as usize] + u[NAME_SAME_KEY as usize];
                 (agree / tf(k)).log2()
             })
@@ -283,7 +289,7 @@ fn add_counts(mut a: LevelCounts, b: LevelCounts) -> LevelCounts {
 }
 
 /// Starting m: most of the mass on the strongest level, the rest decreasing.
-fn initial_m(field: Field) -> Vec<f64> {
+pub(crate) fn initial_m(field: Field) -> Vec<f64> {
     let k = field.levels().len();
     if field == Field::NameOrder {
         return vec![0.95, 0.05];
@@ -292,6 +298,48 @@ fn initial_m(field: Field) -> Vec<f64> {
     m[k - 1] *= 4.0;
     let s: f64 = m.iter().sum();
     m.iter().map(|x| x / s).collect()
+}
+
+/// Posterior probability of a match for a pattern (no term frequencies).
+pub(crate) fn posterior(pattern: &Pattern, m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64) -> f64 {
+    let mut lm = lambda.ln();
+    let mut lu = (1.0 - lambda).ln();
+    for (f, &l) in pattern.iter().enumerate() {
+        if l != MISSING {
+            lm += m[f][l as usize].ln();
+            lu += u[f][l as usize].ln();
+        }
+    }
+    1.0 / (1.0 + (lu - lm).exp())
+}
+
+/// The share of matches among all `possible` pairs, by EM with m and u fixed, counting
+/// every pair outside the candidates as a non-match (blocking is meant to keep all matches).
+pub(crate) fn population_lambda(
+    hist: &[(Pattern, u64)],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    possible: f64,
+) -> f64 {
+    let candidates: f64 = hist.iter().map(|(_, c)| *c as f64).sum();
+    if possible <= 0.0 || candidates <= 0.0 {
+        return 0.5;
+    }
+    let lo = 1e-15f64.max(0.5 / possible);
+    let mut lambda = (0.1 * candidates / possible).clamp(lo, 0.5);
+    for _ in 0..500 {
+        let expected: f64 = hist
+            .iter()
+            .map(|(p, c)| *c as f64 * posterior(p, m, u, lambda))
+            .sum();
+        let next = (expected / possible).clamp(lo, 0.5);
+        let done = (next / lambda - 1.0).abs() < 1e-9;
+        lambda = next;
+        if done {
+            break;
+        }
+    }
+    lambda
 }
 
 /// Settings of EM.

@@ -1,0 +1,194 @@
+//! Linkage quality on small synthetic multi-script data, duplicates, models and explanations.
+
+use crate::data::{generate, precision_recall};
+use homeward_link::{link, Field, FittedModel, LinkConfig, LinkMode, Linker};
+
+fn config() -> LinkConfig {
+    LinkConfig {
+        u_sample_pairs: 100_000,
+        ..LinkConfig::default()
+    }
+}
+
+#[test]
+fn finds_multi_script_duplicates() {
+    let s = generate(800, 1, 1);
+    let linker = Linker::new(&s.records, config()).unwrap();
+    let out = linker.run(None);
+    let pairs: Vec<(u32, u32)> = out.pairs.iter().map(|p| (p.left, p.right)).collect();
+    let (p, r) = precision_recall(&pairs, &s.truth);
+    if r <= 0.8 {
+        let cands: std::collections::HashSet<(u32, u32)> = linker
+            .candidates()
+            .into_iter()
+            .map(|(a, b)| (a.min(b), a.max(b)))
+            .collect();
+        let truths = crate::data::true_pairs(&s.truth);
+        let in_cands = truths.iter().filter(|t| cands.contains(t)).count();
+        eprintln!(
+            "blocking recall {:.3}",
+            in_cands as f64 / truths.len() as f64
+        );
+        let found: std::collections::HashSet<(u32, u32)> =
+            pairs.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+        for t in truths.iter().filter(|t| !found.contains(t)).take(8) {
+            eprintln!(
+                "MISSED {} {:?}\n       {:?}",
+                cands.contains(t),
+                s.records[t.0 as usize],
+                s.records[t.1 as usize]
+            );
+            let e = linker
+                .explain(&out.model, t.0 as usize, t.1 as usize)
+                .unwrap();
+            for f in e.fields.iter().filter(|f| f.level.is_some()) {
+                eprintln!(
+                    "  {} {} {:.2} {:.2}",
+                    f.field.name(),
+                    f.level_name,
+                    f.weight,
+                    f.tf_adjustment
+                );
+            }
+            eprintln!("  prior {:.2} total {:.2}", e.prior_weight, e.weight);
+        }
+    }
+    if p <= 0.9 {
+        eprintln!("{}", out.model.to_json().unwrap());
+        for q in out
+            .pairs
+            .iter()
+            .filter(|q| s.truth[q.left as usize] != s.truth[q.right as usize])
+            .take(5)
+        {
+            eprintln!(
+                "{:?}\n{:?}",
+                s.records[q.left as usize], s.records[q.right as usize]
+            );
+            let e = linker
+                .explain(&out.model, q.left as usize, q.right as usize)
+                .unwrap();
+            for f in e.fields.iter().filter(|f| f.level.is_some()) {
+                eprintln!(
+                    "  {} {} {:.2} {:.2}",
+                    f.field.name(),
+                    f.level_name,
+                    f.weight,
+                    f.tf_adjustment
+                );
+            }
+            eprintln!("  prior {:.2} total {:.2}", e.prior_weight, e.weight);
+        }
+    }
+    assert!(p > 0.9 && r > 0.8, "precision {p:.3} recall {r:.3}");
+}
+
+#[test]
+fn an_exact_duplicate_row_never_lowers_recall() {
+    for seed in 0..4 {
+        let s = generate(300, 1, 100 + seed);
+        let before = link(&s.records, config(), None).unwrap();
+        let found = |out: &homeward_link::LinkOutput, n: usize| {
+            out.pairs
+                .iter()
+                .filter(|p| (p.left as usize) < n && (p.right as usize) < n)
+                .map(|p| (p.left, p.right))
+                .collect::<Vec<_>>()
+        };
+        let n = s.records.len();
+        let (_, r0) = precision_recall(&found(&before, n), &s.truth);
+        for k in [0usize, n / 2, n - 1] {
+            let mut records = s.records.clone();
+            let mut dup = records[k].clone();
+            dup.record_id = Some(format!("{}-dup", dup.record_id.unwrap()));
+            records.push(dup);
+            let after = link(&records, config(), None).unwrap();
+            let (_, r1) = precision_recall(&found(&after, n), &s.truth);
+            assert!(r1 >= r0, "seed {seed} row {k}: recall {r0:.4} -> {r1:.4}");
+            assert!(
+                after
+                    .pairs
+                    .iter()
+                    .any(|p| (p.left as usize == k && p.right as usize == n)
+                        || (p.left as usize == n && p.right as usize == k)),
+                "the duplicate of row {k} is not paired with it"
+            );
+        }
+    }
+}
+
+#[test]
+fn link_only_pairs_cross_sources() {
+    let s = generate(400, 2, 8);
+    let out = link(
+        &s.records,
+        LinkConfig {
+            mode: LinkMode::LinkOnly,
+            ..config()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(!out.pairs.is_empty());
+    for p in &out.pairs {
+        assert_ne!(
+            s.records[p.left as usize].source,
+            s.records[p.right as usize].source
+        );
+    }
+}
+
+#[test]
+fn a_saved_model_gives_the_same_result() {
+    let s = generate(300, 1, 12);
+    let first = link(&s.records, config(), None).unwrap();
+    let json = first.model.to_json().unwrap();
+    let model = FittedModel::from_json(&json).unwrap();
+    let again = link(&s.records, config(), Some(model)).unwrap();
+    assert_eq!(first.pairs, again.pairs);
+    assert!(FittedModel::from_json("{\"version\":1}").is_err());
+}
+
+#[test]
+fn explain_adds_up_to_the_weight() {
+    let s = generate(200, 1, 21);
+    let linker = Linker::new(&s.records, config()).unwrap();
+    let out = linker.run(None);
+    let p = &out.pairs[0];
+    let e = linker
+        .explain(&out.model, p.left as usize, p.right as usize)
+        .unwrap();
+    let total = e.prior_weight
+        + e.fields
+            .iter()
+            .map(|f| f.weight + f.tf_adjustment)
+            .sum::<f64>();
+    assert!((total - e.weight).abs() < 1e-9);
+    assert!((e.weight - p.weight).abs() < 1e-9);
+    assert_eq!(e.fields.len(), Field::ALL.len());
+    assert!(linker.explain(&out.model, 0, s.records.len()).is_err());
+}
+
+#[test]
+fn blocking_reports_each_rule() {
+    let s = generate(200, 1, 2);
+    let linker = Linker::new(&s.records, config()).unwrap();
+    let report = linker.blocking_report();
+    assert_eq!(report.len(), config().rules.len());
+    let new: u64 = report.iter().map(|r| r.new_pairs).sum();
+    assert_eq!(new as usize, linker.candidate_count());
+}
+
+#[test]
+fn an_oversized_rule_is_skipped_with_a_warning() {
+    let s = generate(200, 1, 2);
+    let mut c = config();
+    c.limits.max_pairs_per_rule = 10;
+    let out = link(&s.records, c, None).unwrap();
+    assert!(out
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.contains("rule skipped")));
+    assert!(out.report.blocking.iter().any(|r| r.skipped));
+}
