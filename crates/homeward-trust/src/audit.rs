@@ -341,39 +341,6 @@ pub fn root_of(leaves: &[Hash]) -> Hash {
     }
 }
 
-fn path(m: usize, leaves: &[Hash], out: &mut Vec<Hash>) {
-    let n = leaves.len();
-    if n <= 1 {
-        return;
-    }
-    let k = split_point(n);
-    if m < k {
-        path(m, &leaves[..k], out);
-        out.push(root_of(&leaves[k..]));
-    } else {
-        path(m - k, &leaves[k..], out);
-        out.push(root_of(&leaves[..k]));
-    }
-}
-
-fn subproof(m: usize, leaves: &[Hash], complete: bool, out: &mut Vec<Hash>) {
-    let n = leaves.len();
-    if m == n {
-        if !complete {
-            out.push(root_of(leaves));
-        }
-        return;
-    }
-    let k = split_point(n);
-    if m <= k {
-        subproof(m, &leaves[..k], complete, out);
-        out.push(root_of(&leaves[k..]));
-    } else {
-        subproof(m - k, &leaves[k..], false, out);
-        out.push(root_of(&leaves[..k]));
-    }
-}
-
 /// Verifies an inclusion proof (RFC 9162 §2.1.3.2) of the leaf hash at `index` in the tree
 /// of `size` leaves with root `root`.
 pub fn verify_inclusion(
@@ -480,14 +447,13 @@ pub fn verify_consistency(
     }
 }
 
-/// An append-only Merkle tree of leaf hashes. Keeps every leaf (for proofs) and the roots of
-/// the complete subtrees on its right edge, so the current root costs O(log n).
+/// An append-only Merkle tree of leaf hashes. Keeps every leaf and the root of every
+/// complete, aligned subtree (about one extra hash per leaf), so roots at any size and
+/// proofs cost O(log² n) hashes at most instead of O(n).
 #[derive(Debug, Clone, Default)]
 pub struct MerkleTree {
-    leaves: Vec<Hash>,
-    // frontier[level] is the root of a complete subtree of 2^level leaves when bit `level`
-    // of the size is set; other slots are stale.
-    frontier: Vec<Hash>,
+    // levels[l][i] is the root of leaves [i·2^l, (i+1)·2^l); levels[0] are the leaves.
+    levels: Vec<Vec<Hash>>,
 }
 
 impl MerkleTree {
@@ -507,24 +473,27 @@ impl MerkleTree {
 
     /// Appends a leaf hash; returns the new size.
     pub fn push_leaf(&mut self, leaf: Hash) -> u64 {
-        let n = self.leaves.len();
         let mut carry = leaf;
         let mut level = 0;
-        while (n >> level) & 1 == 1 {
-            carry = node_hash(&self.frontier[level], &carry);
+        loop {
+            if self.levels.len() <= level {
+                self.levels.push(Vec::new());
+            }
+            let row = &mut self.levels[level];
+            row.push(carry);
+            let n = row.len();
+            if n % 2 == 1 {
+                break;
+            }
+            carry = node_hash(&row[n - 2], &row[n - 1]);
             level += 1;
         }
-        if self.frontier.len() <= level {
-            self.frontier.resize(level + 1, [0u8; 32]);
-        }
-        self.frontier[level] = carry;
-        self.leaves.push(leaf);
-        self.leaves.len() as u64
+        self.len()
     }
 
     /// Appends an entry, which must carry the next sequence number; returns its leaf hash.
     pub fn append(&mut self, entry: &AuditEntry) -> Result<Hash, TrustError> {
-        let position = self.leaves.len() as u64;
+        let position = self.len();
         if entry.seq != position {
             return Err(TrustError::SequenceGap {
                 position,
@@ -538,68 +507,119 @@ impl MerkleTree {
 
     /// Number of leaves.
     pub fn len(&self) -> u64 {
-        self.leaves.len() as u64
+        self.leaves().len() as u64
     }
 
     /// Whether the tree is empty.
     pub fn is_empty(&self) -> bool {
-        self.leaves.is_empty()
+        self.leaves().is_empty()
     }
 
     /// The leaf hashes, in order.
     pub fn leaves(&self) -> &[Hash] {
-        &self.leaves
+        self.levels.first().map_or(&[], Vec::as_slice)
     }
 
-    /// The current root (MTH of all leaves), from the frontier.
-    pub fn root(&self) -> Hash {
-        let n = self.leaves.len();
-        let mut acc: Option<Hash> = None;
-        for (level, sub) in self.frontier.iter().enumerate() {
-            if (n >> level) & 1 == 1 {
-                acc = Some(match acc {
-                    None => *sub,
-                    Some(right) => node_hash(sub, &right),
-                });
+    /// MTH of the leaves [start, start + len), where the range is one that the RFC's
+    /// recursion over a prefix produces (every left part is complete and aligned).
+    fn range_root(&self, start: usize, len: usize) -> Hash {
+        if len == 0 {
+            return empty_root();
+        }
+        if len.is_power_of_two() && start % len == 0 {
+            let level = len.trailing_zeros() as usize;
+            if let Some(h) = self
+                .levels
+                .get(level)
+                .and_then(|row| row.get(start >> level))
+            {
+                return *h;
             }
         }
-        acc.unwrap_or_else(empty_root)
+        if len == 1 {
+            // Unreachable for ranges inside the tree; kept total for safety.
+            return self.leaves().get(start).copied().unwrap_or_else(empty_root);
+        }
+        let k = split_point(len);
+        node_hash(
+            &self.range_root(start, k),
+            &self.range_root(start + k, len - k),
+        )
     }
 
-    fn prefix(&self, size: u64) -> Result<&[Hash], TrustError> {
+    /// The current root (MTH of all leaves).
+    pub fn root(&self) -> Hash {
+        self.range_root(0, self.leaves().len())
+    }
+
+    fn size(&self, size: u64) -> Result<usize, TrustError> {
         usize::try_from(size)
             .ok()
-            .and_then(|s| self.leaves.get(..s))
+            .filter(|&s| s <= self.leaves().len())
             .ok_or(TrustError::ProofRange)
     }
 
     /// The root the tree had when it held `size` leaves.
     pub fn root_at(&self, size: u64) -> Result<Hash, TrustError> {
-        Ok(root_of(self.prefix(size)?))
+        Ok(self.range_root(0, self.size(size)?))
+    }
+
+    /// PATH(m, D[start..start+n]) of RFC 9162 §2.1.3.1.
+    fn path(&self, m: usize, start: usize, n: usize, out: &mut Vec<Hash>) {
+        if n <= 1 {
+            return;
+        }
+        let k = split_point(n);
+        if m < k {
+            self.path(m, start, k, out);
+            out.push(self.range_root(start + k, n - k));
+        } else {
+            self.path(m - k, start + k, n - k, out);
+            out.push(self.range_root(start, k));
+        }
+    }
+
+    /// SUBPROOF(m, D[start..start+n], complete) of RFC 9162 §2.1.4.1.
+    fn subproof(&self, m: usize, start: usize, n: usize, complete: bool, out: &mut Vec<Hash>) {
+        if m == n {
+            if !complete {
+                out.push(self.range_root(start, n));
+            }
+            return;
+        }
+        let k = split_point(n);
+        if m <= k {
+            self.subproof(m, start, k, complete, out);
+            out.push(self.range_root(start + k, n - k));
+        } else {
+            self.subproof(m - k, start + k, n - k, false, out);
+            out.push(self.range_root(start, k));
+        }
     }
 
     /// Inclusion proof of leaf `index` in the tree of `size` leaves (RFC 9162 §2.1.3.1).
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, TrustError> {
-        let leaves = self.prefix(size)?;
+        let n = self.size(size)?;
         let m = usize::try_from(index).map_err(|_| TrustError::ProofRange)?;
-        if m >= leaves.len() {
+        if m >= n {
             return Err(TrustError::ProofRange);
         }
         let mut out = Vec::new();
-        path(m, leaves, &mut out);
+        self.path(m, 0, n, &mut out);
         Ok(out)
     }
 
     /// Consistency proof from the tree of `old_size` leaves to that of `new_size`
     /// (RFC 9162 §2.1.4.1). Empty when the sizes are equal or `old_size` is 0.
     pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, TrustError> {
-        let leaves = self.prefix(new_size)?;
-        if old_size > new_size {
+        let n = self.size(new_size)?;
+        let m = self.size(old_size)?;
+        if m > n {
             return Err(TrustError::ProofRange);
         }
         let mut out = Vec::new();
-        if old_size > 0 && old_size < new_size {
-            subproof(old_size as usize, leaves, true, &mut out);
+        if m > 0 && m < n {
+            self.subproof(m, 0, n, true, &mut out);
         }
         Ok(out)
     }
@@ -995,12 +1015,19 @@ mod tests {
     }
 
     #[test]
-    fn frontier_root_equals_mth() {
+    fn cached_roots_equal_mth() {
         let mut t = MerkleTree::new();
         for i in 0..70u32 {
             t.push_leaf(leaf_hash(&i.to_be_bytes()));
             assert_eq!(t.root(), root_of(t.leaves()), "size {}", t.len());
         }
+        for size in 0..=70 {
+            assert_eq!(
+                t.root_at(size).unwrap(),
+                root_of(&t.leaves()[..size as usize])
+            );
+        }
+        assert!(t.root_at(71).is_err());
     }
 
     #[test]

@@ -92,6 +92,24 @@ impl Cell {
     }
 }
 
+/// A release-specific pseudonym for statistics (DP-7): lower-case hex of
+/// HMAC-SHA-256(`release_key`, id). Draw a new key for every release and keep it away from
+/// the output, so releases cannot be linked to each other or back to ids.
+pub fn pseudonym(release_key: &[u8; 32], id: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // HMAC takes keys of any length, so the error branch cannot be taken.
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(release_key) else {
+        return String::new();
+    };
+    mac.update(b"homeward pseudonym v1\n");
+    mac.update(id.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// One linear equation over cells: `Σ coefficient × value = 0`.
 pub type Equation = Vec<(usize, i64)>;
 
@@ -445,6 +463,16 @@ pub fn suppress_family(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pseudonyms_differ_across_releases() {
+        let (a, b) = ([1u8; 32], [2u8; 32]);
+        assert_eq!(pseudonym(&a, "p-1"), pseudonym(&a, "p-1"));
+        assert_ne!(pseudonym(&a, "p-1"), pseudonym(&b, "p-1"));
+        assert_ne!(pseudonym(&a, "p-1"), pseudonym(&a, "p-2"));
+        assert_eq!(pseudonym(&a, "p-1").len(), 64);
+        assert!(!pseudonym(&a, "p-1").contains("p-1"));
+    }
 
     #[test]
     fn floor_and_default() {

@@ -76,6 +76,37 @@ impl MasterKey {
         Ok(Self::from_bytes(id, *bytes))
     }
 
+    /// Derives a master key from an operator passphrase with Argon2id (CR-2: use stronger
+    /// costs than for logins, e.g. 262144 KiB). `salt` is stored beside the key id; it is
+    /// not secret but must be at least 16 random bytes. Costs below the OWASP minimum are
+    /// refused.
+    pub fn from_passphrase(
+        id: u32,
+        passphrase: &crate::password::Password,
+        salt: &[u8],
+        cost: crate::password::Argon2Cost,
+    ) -> Result<Self, TrustError> {
+        if salt.len() < 16 || !cost.at_least(&crate::password::Argon2Cost::OWASP_MINIMUM) {
+            return Err(TrustError::PasswordHash(
+                "salt under 16 bytes or cost below the OWASP minimum".into(),
+            ));
+        }
+        let params = argon2::Params::new(
+            cost.memory_kib,
+            cost.iterations,
+            cost.parallelism,
+            Some(KEY_LEN),
+        )
+        .map_err(|e| TrustError::PasswordHash(e.to_string()))?;
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut out = Zeroizing::new([0u8; KEY_LEN]);
+        argon
+            .hash_password_into(passphrase.bytes(), salt, out.as_mut())
+            .map_err(|e| TrustError::PasswordHash(e.to_string()))?;
+        Ok(Self::from_bytes(id, *out))
+    }
+
     /// Draws a fresh master key from the passed-in generator.
     pub fn generate(id: u32, rng: &mut impl SecureRng) -> Self {
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
@@ -544,6 +575,24 @@ mod tests {
         assert_eq!(a.key.expose_secret()[31], 0x1f);
         assert!(MasterKey::from_encoded(1, "short").is_err());
         assert!(MasterKey::from_encoded(1, &hex[..62]).is_err());
+    }
+
+    #[test]
+    fn passphrase_derivation_is_deterministic_and_salted() {
+        use crate::password::{Argon2Cost, Password};
+        let pw = Password::new("operator passphrase for the office");
+        let cost = Argon2Cost::OWASP_MINIMUM;
+        let a = MasterKey::from_passphrase(1, &pw, &[1u8; 16], cost).unwrap();
+        let b = MasterKey::from_passphrase(1, &pw, &[1u8; 16], cost).unwrap();
+        let c = MasterKey::from_passphrase(1, &pw, &[2u8; 16], cost).unwrap();
+        assert_eq!(a.key.expose_secret(), b.key.expose_secret());
+        assert_ne!(a.key.expose_secret(), c.key.expose_secret());
+        assert!(MasterKey::from_passphrase(1, &pw, &[1u8; 8], cost).is_err());
+        let weak = Argon2Cost {
+            memory_kib: 1024,
+            ..cost
+        };
+        assert!(MasterKey::from_passphrase(1, &pw, &[1u8; 16], weak).is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@ impl Password {
         Self(SecretString::from(text.into()))
     }
 
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         self.0.expose_secret().as_bytes()
     }
 
