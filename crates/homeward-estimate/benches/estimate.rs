@@ -16,11 +16,21 @@ fn benches(c: &mut Criterion) {
     group.bench_function("loglinear_search_5lists_1024_models", |b| {
         b.iter(|| search_models(&table))
     });
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     group.bench_function("loglinear_search_5lists_1024_models_1thread", |b| {
         b.iter(|| one.install(|| search_models(&table)))
     });
-    let opts = LcmcrOptions { warmup: 0, burnin: 0, samples: 10_000, thinning: 10, chains: 1, ..Default::default() };
+    let opts = LcmcrOptions {
+        warmup: 0,
+        burnin: 0,
+        samples: 10_000,
+        thinning: 10,
+        chains: 1,
+        ..Default::default()
+    };
     group.bench_function("lcmcr_100k_gibbs_sweeps_5lists", |b| {
         b.iter(|| run_chain(&table, &opts, 1, 0))
     });

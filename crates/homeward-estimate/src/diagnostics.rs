@@ -56,7 +56,10 @@ pub fn effective_sample_size(chains: &[Vec<f64>]) -> f64 {
     let acov = |c: usize, t: usize| -> f64 {
         let x = chains[c];
         let mu = means[c];
-        (0..len - t).map(|i| (x[i] - mu) * (x[i + t] - mu)).sum::<f64>() / n
+        (0..len - t)
+            .map(|i| (x[i] - mu) * (x[i + t] - mu))
+            .sum::<f64>()
+            / n
     };
     let rho = |t: usize| -> f64 {
         let mean_acov = (0..m).map(|c| acov(c, t)).sum::<f64>() / m as f64;
@@ -88,8 +91,9 @@ mod tests {
     #[test]
     fn independent_draws_have_rhat_near_one_and_full_ess() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let chains: Vec<Vec<f64>> =
-            (0..4).map(|_| (0..1000).map(|_| rng.gen::<f64>()).collect()).collect();
+        let chains: Vec<Vec<f64>> = (0..4)
+            .map(|_| (0..1000).map(|_| rng.gen::<f64>()).collect())
+            .collect();
         let r = split_rhat(&chains);
         assert!((r - 1.0).abs() < 0.01, "{r}");
         let ess = effective_sample_size(&chains);
@@ -98,7 +102,10 @@ mod tests {
 
     #[test]
     fn separated_chains_have_large_rhat_and_autocorrelation_lowers_ess() {
-        let chains = vec![vec![0.0, 0.1, 0.0, 0.1, 0.0, 0.1], vec![5.0, 5.1, 5.0, 5.1, 5.0, 5.1]];
+        let chains = vec![
+            vec![0.0, 0.1, 0.0, 0.1, 0.0, 0.1],
+            vec![5.0, 5.1, 5.0, 5.1, 5.0, 5.1],
+        ];
         assert!(split_rhat(&chains) > 2.0);
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let mut x = 0.0;

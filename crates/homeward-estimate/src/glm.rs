@@ -81,9 +81,7 @@ pub(crate) fn fit_poisson(design: &Design, y: &[f64], start: Option<&[f64]>) -> 
     }
     // The information matrix at the final μ gives Var(β̂₀).
     xtwx.iter_mut().for_each(|v| *v = 0.0);
-    for c in 0..cells {
-        let w = mu[c];
-        let row = &design.rows[c];
+    for (row, &w) in design.rows.iter().zip(&mu) {
         for (a, &i) in row.iter().enumerate() {
             for &jj in &row[..=a] {
                 xtwx[i as usize * p + jj as usize] += w;
@@ -96,7 +94,10 @@ pub(crate) fn fit_poisson(design: &Design, y: &[f64], start: Option<&[f64]>) -> 
     if p > 0 {
         e0[0] = 1.0;
     }
-    let var_intercept = cholesky_solve(&chol, p, &e0).first().copied().unwrap_or(f64::NAN);
+    let var_intercept = cholesky_solve(&chol, p, &e0)
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN);
     let loglik = y
         .iter()
         .zip(&mu)
@@ -127,7 +128,11 @@ pub(crate) fn deviance(y: &[f64], mu: &[f64]) -> f64 {
         .iter()
         .zip(mu)
         .map(|(&yi, &mi)| {
-            let t = if yi > 0.0 { xlogx(yi) - yi * mi.max(f64::MIN_POSITIVE).ln() } else { 0.0 };
+            let t = if yi > 0.0 {
+                xlogx(yi) - yi * mi.max(f64::MIN_POSITIVE).ln()
+            } else {
+                0.0
+            };
             t - (yi - mi)
         })
         .sum::<f64>()
@@ -137,7 +142,10 @@ pub(crate) fn deviance(y: &[f64], mu: &[f64]) -> f64 {
 /// (row-major p×p). A pivot that is not clearly positive is replaced by a small ridge, so a
 /// rank-deficient design still yields a (flagged) solution instead of NaN.
 fn cholesky(a: &mut [f64], p: usize) -> (Vec<f64>, bool) {
-    let max_diag = (0..p).map(|i| a[i * p + i]).fold(0.0f64, f64::max).max(1e-300);
+    let max_diag = (0..p)
+        .map(|i| a[i * p + i])
+        .fold(0.0f64, f64::max)
+        .max(1e-300);
     let tol = max_diag * 1e-13;
     let mut deficient = false;
     for j in 0..p {
@@ -145,7 +153,7 @@ fn cholesky(a: &mut [f64], p: usize) -> (Vec<f64>, bool) {
         for k in 0..j {
             d -= a[j * p + k] * a[j * p + k];
         }
-        if !(d > tol) {
+        if d.is_nan() || d <= tol {
             deficient = true;
             d = max_diag * 1e-10;
         }
@@ -188,7 +196,10 @@ mod tests {
     #[test]
     fn saturated_poisson_reproduces_counts() {
         // Two cells, intercept + indicator: fitted values equal the data.
-        let d = Design { rows: vec![vec![0], vec![0, 1]], columns: 2 };
+        let d = Design {
+            rows: vec![vec![0], vec![0, 1]],
+            columns: 2,
+        };
         let fit = fit_poisson(&d, &[10.0, 30.0], None);
         assert!(fit.converged);
         assert!((fit.mu[0] - 10.0).abs() < 1e-8 && (fit.mu[1] - 30.0).abs() < 1e-8);
@@ -199,7 +210,10 @@ mod tests {
 
     #[test]
     fn rank_deficiency_is_flagged() {
-        let d = Design { rows: vec![vec![0, 1], vec![0, 1]], columns: 2 };
+        let d = Design {
+            rows: vec![vec![0, 1], vec![0, 1]],
+            columns: 2,
+        };
         let fit = fit_poisson(&d, &[3.0, 5.0], None);
         assert!(fit.rank_deficient);
         assert!((fit.mu[0] - 4.0).abs() < 1e-6);

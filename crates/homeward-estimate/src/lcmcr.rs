@@ -131,7 +131,7 @@ fn binomial<R: Rng>(rng: &mut R, n: u64, p: f64) -> u64 {
 fn multinomial<R: Rng>(rng: &mut R, total: u64, probs: &[f64], out: &mut [u64]) {
     out.iter_mut().for_each(|v| *v = 0);
     let sum: f64 = probs.iter().sum();
-    if total == 0 || !(sum > 0.0) || probs.is_empty() {
+    if total == 0 || sum.is_nan() || sum <= 0.0 || probs.is_empty() {
         if let Some(first) = out.first_mut() {
             *first = total;
         }
@@ -162,7 +162,11 @@ fn multinomial<R: Rng>(rng: &mut R, total: u64, probs: &[f64], out: &mut [u64]) 
         if remaining == 0 {
             return;
         }
-        let q = if rest > 0.0 { (probs[k] / rest).clamp(0.0, 1.0) } else { 1.0 };
+        let q = if rest > 0.0 {
+            (probs[k] / rest).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         let x = binomial(rng, remaining, q);
         out[k] = x;
         remaining -= x;
@@ -278,8 +282,7 @@ impl Chain {
                 self.pattern_weights_in_logs(mask);
             }
             multinomial(rng, count, &self.scratch_p, &mut self.scratch_c);
-            for class in 0..k {
-                let c = self.scratch_c[class];
+            for (class, &c) in self.scratch_c.iter().enumerate() {
                 if c == 0 {
                     continue;
                 }
@@ -291,8 +294,13 @@ impl Chain {
                 }
             }
         }
-        for class in 0..k {
-            self.class_total[class] = observed_class[class] + self.n0_class[class];
+        for ((total, observed), augmented) in self
+            .class_total
+            .iter_mut()
+            .zip(&observed_class)
+            .zip(&self.n0_class)
+        {
+            *total = observed + augmented;
         }
         // 2. λ_jk from Beta(1 + ones, 1 + zeros), augmented people counting as zeros.
         for list in 0..j {
@@ -314,8 +322,11 @@ impl Chain {
             if class + 1 == k {
                 self.log_pi[class] = rest;
             } else {
-                let (lv, l1mv) =
-                    log_beta_draw(rng, 1.0 + self.class_total[class] as f64, self.alpha + tail as f64);
+                let (lv, l1mv) = log_beta_draw(
+                    rng,
+                    1.0 + self.class_total[class] as f64,
+                    self.alpha + tail as f64,
+                );
                 self.log_pi[class] = rest + lv;
                 rest += l1mv;
             }
@@ -343,7 +354,11 @@ impl Chain {
     /// Fills `zero_weight` and returns the log of the scale factor (max log π).
     fn update_zero_weight(&mut self) -> f64 {
         let (j, k) = (self.j, self.k);
-        let max = self.log_pi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let max = self
+            .log_pi
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
         for class in 0..k {
             let mut w = (self.log_pi[class] - max).exp();
             for list in 0..j {
@@ -440,7 +455,11 @@ pub fn run_chain(table: &OverlapTable, opts: &LcmcrOptions, seed: u64, chain: u6
     for _ in 0..opts.burnin {
         state.sweep(&mut rng, true);
     }
-    let mut out = ChainOutput { n: Vec::with_capacity(opts.samples), full_truncation: 0, at_cap: 0 };
+    let mut out = ChainOutput {
+        n: Vec::with_capacity(opts.samples),
+        full_truncation: 0,
+        at_cap: 0,
+    };
     let thin = opts.thinning.max(1);
     for _ in 0..opts.samples {
         for _ in 0..thin {
@@ -503,8 +522,10 @@ mod tests {
     fn small_shape_log_gamma_has_the_right_mean() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let draws = 20_000;
-        let mean: f64 =
-            (0..draws).map(|_| log_gamma_draw(&mut rng, 0.25).exp()).sum::<f64>() / draws as f64;
+        let mean: f64 = (0..draws)
+            .map(|_| log_gamma_draw(&mut rng, 0.25).exp())
+            .sum::<f64>()
+            / draws as f64;
         assert!((mean - 0.25).abs() < 0.02, "{mean}");
         let (lb, l1mb) = log_beta_draw(&mut rng, 2.0, 3.0);
         assert!((lb.exp() + l1mb.exp() - 1.0).abs() < 1e-12);

@@ -93,7 +93,9 @@ pub enum EstimateError {
         value: String,
     },
     /// The count is not a non-negative integer.
-    #[error("line {line}, column `{column}`: expected a non-negative whole number, found `{value}`")]
+    #[error(
+        "line {line}, column `{column}`: expected a non-negative whole number, found `{value}`"
+    )]
     BadCount {
         /// 1-based line number.
         line: usize,
@@ -380,7 +382,9 @@ impl std::str::FromStr for MethodSelection {
             "loglinear" => Ok(Self::LogLinear),
             "lcmcr" => Ok(Self::Lcmcr),
             "all" => Ok(Self::All),
-            other => Err(format!("unknown method `{other}` (loglinear, lcmcr or all)")),
+            other => Err(format!(
+                "unknown method `{other}` (loglinear, lcmcr or all)"
+            )),
         }
     }
 }
@@ -400,7 +404,12 @@ pub struct EstimateOptions {
 
 impl Default for EstimateOptions {
     fn default() -> Self {
-        Self { methods: MethodSelection::All, seed: 0, level: 0.95, lcmcr: LcmcrOptions::default() }
+        Self {
+            methods: MethodSelection::All,
+            seed: 0,
+            level: 0.95,
+            lcmcr: LcmcrOptions::default(),
+        }
     }
 }
 
@@ -419,7 +428,10 @@ pub(crate) struct Detailed {
 ///
 /// Fails only when fewer than three lists name anybody; every weakness short of that is
 /// reported as a [`Warning`] on the estimate concerned.
-pub fn estimate(table: &OverlapTable, opts: &EstimateOptions) -> Result<Vec<Estimate>, EstimateError> {
+pub fn estimate(
+    table: &OverlapTable,
+    opts: &EstimateOptions,
+) -> Result<Vec<Estimate>, EstimateError> {
     estimate_detailed(table, opts).map(|d| d.estimates)
 }
 
@@ -430,7 +442,11 @@ pub(crate) fn estimate_detailed(
     let (table, common) = usable_table(table)?;
     let n = table.observed();
     let level = opts.level;
-    let mut out = Detailed { estimates: Vec::new(), variances: Vec::new(), lcmcr_draws: None };
+    let mut out = Detailed {
+        estimates: Vec::new(),
+        variances: Vec::new(),
+        lcmcr_draws: None,
+    };
     let with = |mut w: Vec<Warning>, estimate: f64| {
         let mut all = common.clone();
         all.append(&mut w);
@@ -440,7 +456,10 @@ pub(crate) fn estimate_detailed(
         }
         all
     };
-    if matches!(opts.methods, MethodSelection::LogLinear | MethodSelection::All) {
+    if matches!(
+        opts.methods,
+        MethodSelection::LogLinear | MethodSelection::All
+    ) {
         let search = loglinear::search_models(&table);
         let lists = table.lists();
         let push = |out: &mut Detailed, method: Method, fit: &ModelFit, mut extra: Vec<Warning>| {
@@ -467,7 +486,9 @@ pub(crate) fn estimate_detailed(
         push(&mut out, Method::Independence, independence, Vec::new());
         let mut search_note = Vec::new();
         if !search.exhaustive {
-            search_note.push(Warning::StepwiseSearch { models: search.models.len() });
+            search_note.push(Warning::StepwiseSearch {
+                models: search.models.len(),
+            });
         }
         let aic = &search.models[search.best_aic];
         let bic = &search.models[search.best_bic];
@@ -481,7 +502,10 @@ pub(crate) fn estimate_detailed(
         let mut avg_warnings = search_note;
         let ratio = aic.estimate.max(bic.estimate) / aic.estimate.min(bic.estimate);
         if ratio > DISAGREEMENT_RATIO {
-            avg_warnings.push(Warning::ModelsDisagree { aic: aic.estimate, bic: bic.estimate });
+            avg_warnings.push(Warning::ModelsDisagree {
+                aic: aic.estimate,
+                bic: bic.estimate,
+            });
         }
         match loglinear::average_models(&table, &search.models, level) {
             Some(avg) => {
@@ -533,17 +557,21 @@ pub(crate) fn estimate_detailed(
     if matches!(opts.methods, MethodSelection::Lcmcr | MethodSelection::All) {
         let result = lcmcr::lcmcr(&table, &opts.lcmcr, opts.seed, level);
         let mut w = Vec::new();
-        if !(result.rhat <= RHAT_LIMIT) {
+        if result.rhat.is_nan() || result.rhat > RHAT_LIMIT {
             w.push(Warning::PoorMixing { rhat: result.rhat });
         }
-        if !(result.ess >= ESS_LIMIT) {
+        if result.ess.is_nan() || result.ess < ESS_LIMIT {
             w.push(Warning::FewEffectiveDraws { ess: result.ess });
         }
         if result.truncation_share > 0.1 {
-            w.push(Warning::TruncationReached { share: result.truncation_share });
+            w.push(Warning::TruncationReached {
+                share: result.truncation_share,
+            });
         }
         if result.cap_share > 0.0 {
-            w.push(Warning::PosteriorCapped { share: result.cap_share });
+            w.push(Warning::PosteriorCapped {
+                share: result.cap_share,
+            });
         }
         let o = &opts.lcmcr;
         out.variances.push(f64::NAN);
@@ -567,13 +595,25 @@ pub(crate) fn estimate_detailed(
 
 fn aic_weights(models: &[ModelFit]) -> Vec<f64> {
     let ok = |m: &ModelFit| m.admissible() && m.missing > 0.0 && m.se_log_missing.is_finite();
-    let min = models.iter().filter(|m| ok(m)).map(|m| m.aic).fold(f64::INFINITY, f64::min);
+    let min = models
+        .iter()
+        .filter(|m| ok(m))
+        .map(|m| m.aic)
+        .fold(f64::INFINITY, f64::min);
     let raw: Vec<f64> = models
         .iter()
-        .map(|m| if ok(m) { (-(m.aic - min) / 2.0).exp() } else { 0.0 })
+        .map(|m| {
+            if ok(m) {
+                (-(m.aic - min) / 2.0).exp()
+            } else {
+                0.0
+            }
+        })
         .collect();
     let total: f64 = raw.iter().sum();
-    raw.iter().map(|w| if total > 0.0 { w / total } else { 0.0 }).collect()
+    raw.iter()
+        .map(|w| if total > 0.0 { w / total } else { 0.0 })
+        .collect()
 }
 
 fn model_warnings(fit: &ModelFit, lists: &[String]) -> Vec<Warning> {
@@ -588,7 +628,10 @@ fn model_warnings(fit: &ModelFit, lists: &[String]) -> Vec<Warning> {
         w.push(Warning::NotIdentifiable);
     }
     for &(a, b) in &fit.boundary_pairs {
-        w.push(Warning::BoundaryInteraction { a: lists[a].clone(), b: lists[b].clone() });
+        w.push(Warning::BoundaryInteraction {
+            a: lists[a].clone(),
+            b: lists[b].clone(),
+        });
     }
     w
 }
@@ -599,7 +642,9 @@ fn usable_table(table: &OverlapTable) -> Result<(OverlapTable, Vec<Warning>), Es
     let k = table.list_count();
     let keep: Vec<usize> = (0..k).filter(|&j| table.list_total(j) > 0).collect();
     if keep.len() < MIN_LISTS {
-        return Err(EstimateError::NotEstimable { nonempty: keep.len() });
+        return Err(EstimateError::NotEstimable {
+            nonempty: keep.len(),
+        });
     }
     let mut warnings = Vec::new();
     let table = if keep.len() == k {
@@ -612,17 +657,22 @@ fn usable_table(table: &OverlapTable) -> Result<(OverlapTable, Vec<Warning>), Es
         warnings.push(Warning::EmptyListsDropped { lists: dropped });
         let lists = keep.iter().map(|&j| table.lists()[j].clone()).collect();
         let cells = table.counts().iter().enumerate().map(|(mask, &c)| {
-            let m = keep
-                .iter()
-                .enumerate()
-                .fold(0usize, |acc, (new, &old)| if mask & (1 << old) != 0 { acc | (1 << new) } else { acc });
+            let m = keep.iter().enumerate().fold(0usize, |acc, (new, &old)| {
+                if mask & (1 << old) != 0 {
+                    acc | (1 << new)
+                } else {
+                    acc
+                }
+            });
             (m, c)
         });
         OverlapTable::from_counts(lists, cells)?
     };
     for j in 0..table.list_count() {
         if (0..table.list_count()).all(|l| l == j || table.overlap(j, l) == 0) {
-            warnings.push(Warning::IsolatedList { list: table.lists()[j].clone() });
+            warnings.push(Warning::IsolatedList {
+                list: table.lists()[j].clone(),
+            });
         }
     }
     Ok((table, warnings))

@@ -93,14 +93,23 @@ struct ModelDesign {
 
 fn build_design(table: &OverlapTable, pairs: &[(usize, usize)]) -> ModelDesign {
     let k = table.list_count();
-    let boundary: Vec<(usize, usize)> =
-        pairs.iter().copied().filter(|&(a, b)| table.overlap(a, b) == 0).collect();
-    let active: Vec<(usize, usize)> =
-        pairs.iter().copied().filter(|p| !boundary.contains(p)).collect();
+    let boundary: Vec<(usize, usize)> = pairs
+        .iter()
+        .copied()
+        .filter(|&(a, b)| table.overlap(a, b) == 0)
+        .collect();
+    let active: Vec<(usize, usize)> = pairs
+        .iter()
+        .copied()
+        .filter(|p| !boundary.contains(p))
+        .collect();
     let mut rows = Vec::new();
     let mut y = Vec::new();
     for mask in 1..(1usize << k) {
-        if boundary.iter().any(|&(a, b)| mask & (1 << a) != 0 && mask & (1 << b) != 0) {
+        if boundary
+            .iter()
+            .any(|&(a, b)| mask & (1 << a) != 0 && mask & (1 << b) != 0)
+        {
             continue;
         }
         let mut row: Vec<u16> = vec![0];
@@ -118,7 +127,10 @@ fn build_design(table: &OverlapTable, pairs: &[(usize, usize)]) -> ModelDesign {
         y.push(table.count(mask) as f64);
     }
     ModelDesign {
-        design: Design { rows, columns: 1 + k + active.len() },
+        design: Design {
+            rows,
+            columns: 1 + k + active.len(),
+        },
         y,
         boundary,
         pairs: pairs.to_vec(),
@@ -137,7 +149,11 @@ fn summarise(table: &OverlapTable, md: &ModelDesign, fit: &PoissonFit) -> ModelF
     let u = fit.beta.first().copied().unwrap_or(f64::NAN);
     let missing = u.exp();
     let parameters = md.design.columns + md.boundary.len();
-    let runaway = fit.beta.iter().skip(1).any(|b| !b.is_finite() || b.abs() > DIVERGENCE_LIMIT);
+    let runaway = fit
+        .beta
+        .iter()
+        .skip(1)
+        .any(|b| !b.is_finite() || b.abs() > DIVERGENCE_LIMIT);
     let aic = -2.0 * fit.loglik + 2.0 * parameters as f64;
     ModelFit {
         pairs: md.pairs.clone(),
@@ -211,17 +227,27 @@ pub fn search_models(table: &OverlapTable) -> SearchResult {
             .collect();
         let best_aic = best(&models, Criterion::Aic);
         let best_bic = best(&models, Criterion::Bic);
-        return SearchResult { models, best_aic, best_bic, exhaustive: true };
+        return SearchResult {
+            models,
+            best_aic,
+            best_bic,
+            exhaustive: true,
+        };
     }
     let mut visited: Vec<(u128, ModelFit)> = Vec::new();
     let aic_mask = stepwise(table, &all, Criterion::Aic, &mut visited);
     let bic_mask = stepwise(table, &all, Criterion::Bic, &mut visited);
-    visited.sort_by(|a, b| a.0.cmp(&b.0));
+    visited.sort_by_key(|v| v.0);
     let index_of = |mask: u128| visited.iter().position(|(m, _)| *m == mask).unwrap_or(0);
     let best_aic = index_of(aic_mask);
     let best_bic = index_of(bic_mask);
     let models = visited.into_iter().map(|(_, m)| m).collect();
-    SearchResult { models, best_aic, best_bic, exhaustive: false }
+    SearchResult {
+        models,
+        best_aic,
+        best_bic,
+        exhaustive: false,
+    }
 }
 
 /// Greedy search: at each step take the single addition or deletion of an interaction that
@@ -295,7 +321,9 @@ fn best(models: &[ModelFit], criterion: Criterion) -> usize {
             None => Some(i),
             Some(b) => {
                 let (cb, cm) = (criterion.of(&models[b]), criterion.of(m));
-                if cm < cb - 1e-9 || ((cm - cb).abs() <= 1e-9 && m.parameters < models[b].parameters) {
+                if cm < cb - 1e-9
+                    || ((cm - cb).abs() <= 1e-9 && m.parameters < models[b].parameters)
+                {
                     Some(i)
                 } else {
                     Some(b)
@@ -341,7 +369,11 @@ pub fn profile_interval(table: &OverlapTable, fit: &ModelFit, level: f64) -> Int
     };
     let z = normal_quantile(0.5 + level / 2.0);
     let threshold = z * z / 2.0;
-    let hat = if fit.missing.is_finite() { fit.missing.max(0.0) } else { 1e12 };
+    let hat = if fit.missing.is_finite() {
+        fit.missing.max(0.0)
+    } else {
+        1e12
+    };
     let cap = (PROFILE_CAP_FACTOR * (n + hat) - n).max(10.0);
     // Maximise over u = ln(1 + n0), where the profile is close to quadratic.
     let (mut lo, mut hi) = (0.0f64, (1.0 + (4.0 * hat + 10.0).min(cap)).ln());
@@ -418,7 +450,11 @@ pub fn profile_interval(table: &OverlapTable, fit: &ModelFit, level: f64) -> Int
         }
         n + ((a + b) / 2.0).exp_m1()
     };
-    Interval { lower, upper, capped }
+    Interval {
+        lower,
+        upper,
+        capped,
+    }
 }
 
 /// SparseMSE's log-normal interval for one model: n + exp(û ± z·SE(û)).
@@ -460,10 +496,17 @@ pub fn average_models(table: &OverlapTable, models: &[ModelFit], level: f64) -> 
     if !min_aic.is_finite() {
         return None;
     }
-    let raw: Vec<f64> = usable.iter().map(|m| (-(m.aic - min_aic) / 2.0).exp()).collect();
+    let raw: Vec<f64> = usable
+        .iter()
+        .map(|m| (-(m.aic - min_aic) / 2.0).exp())
+        .collect();
     let total: f64 = raw.iter().sum();
     let weights: Vec<f64> = raw.iter().map(|w| w / total).collect();
-    let estimate = n + usable.iter().zip(&weights).map(|(m, w)| w * m.missing).sum::<f64>();
+    let estimate = n + usable
+        .iter()
+        .zip(&weights)
+        .map(|(m, w)| w * m.missing)
+        .sum::<f64>();
     let theta: Vec<f64> = usable.iter().map(|m| m.missing.ln()).collect();
     let se: Vec<f64> = usable.iter().map(|m| m.se_log_missing.max(1e-12)).collect();
     let tail = |t: f64| -> f64 {
@@ -494,7 +537,11 @@ pub fn average_models(table: &OverlapTable, models: &[ModelFit], level: f64) -> 
     let upper = n + solve(alpha / 2.0).exp();
     Some(Averaged {
         estimate,
-        interval: Interval { lower, upper, capped: false },
+        interval: Interval {
+            lower,
+            upper,
+            capped: false,
+        },
         models: usable.len(),
         top_weight: weights.iter().fold(0.0f64, |a, &b| a.max(b)),
     })
@@ -514,19 +561,25 @@ pub fn sparsemse_stepwise(table: &OverlapTable, pthresh: f64) -> Vec<(usize, usi
         // Fitted means on every observed cell (cells removed at the boundary have μ = 0).
         let mut fitted = vec![0.0; 1usize << k];
         let mut r = 0;
-        for mask in 1..(1usize << k) {
-            if md.boundary.iter().any(|&(a, b)| mask & (1 << a) != 0 && mask & (1 << b) != 0) {
+        for (mask, slot) in fitted.iter_mut().enumerate().skip(1) {
+            if md
+                .boundary
+                .iter()
+                .any(|&(a, b)| mask & (1 << a) != 0 && mask & (1 << b) != 0)
+            {
                 continue;
             }
-            fitted[mask] = fit.mu[r];
+            *slot = fit.mu[r];
             r += 1;
         }
         let mut best: Option<((usize, usize), f64)> = None;
         for &(a, b) in all.iter().filter(|p| !current.contains(p)) {
             let both = (1usize << a) | (1usize << b);
             let observed = table.overlap(a, b);
-            let lambda: f64 =
-                (1..(1usize << k)).filter(|m| m & both == both).map(|m| fitted[m]).sum();
+            let lambda: f64 = (1..(1usize << k))
+                .filter(|m| m & both == both)
+                .map(|m| fitted[m])
+                .sum();
             let mut candidate = current.clone();
             candidate.push((a, b));
             candidate.sort_unstable();

@@ -50,7 +50,10 @@ pub fn estimate_stratified(
     let mut refused_warnings = Vec::new();
     let mut refused_observed = 0u64;
     for (i, s) in table.strata.iter().enumerate() {
-        let o = EstimateOptions { seed: opts.seed.wrapping_add(i as u64), ..opts.clone() };
+        let o = EstimateOptions {
+            seed: opts.seed.wrapping_add(i as u64),
+            ..opts.clone()
+        };
         match estimate_detailed(&s.table, &o) {
             Ok(d) => {
                 strata.push(StratumEstimate {
@@ -89,13 +92,22 @@ pub fn estimate_stratified(
             details.iter().map(|d| d.estimates[m].observed).sum::<u64>() + refused_observed;
         let n = observed as f64;
         let mut warnings = refused_warnings.clone();
-        for (d, s) in details.iter().zip(strata.iter().filter(|s| s.refused.is_none())) {
+        for (d, s) in details
+            .iter()
+            .zip(strata.iter().filter(|s| s.refused.is_none()))
+        {
             for w in &d.estimates[m].warnings {
-                warnings.push(Warning::StratumNote { stratum: s.stratum.clone(), note: w.to_string() });
+                warnings.push(Warning::StratumNote {
+                    stratum: s.stratum.clone(),
+                    note: w.to_string(),
+                });
             }
         }
         let (estimate, lower, upper, model) = if method == Method::Lcmcr {
-            let draws: Vec<&Vec<f64>> = details.iter().filter_map(|d| d.lcmcr_draws.as_ref()).collect();
+            let draws: Vec<&Vec<f64>> = details
+                .iter()
+                .filter_map(|d| d.lcmcr_draws.as_ref())
+                .collect();
             let len = draws.iter().map(|d| d.len()).min().unwrap_or(0);
             let mut sum: Vec<f64> = (0..len)
                 .map(|i| draws.iter().map(|d| d[i]).sum::<f64>() + refused_observed as f64)
@@ -109,7 +121,10 @@ pub fn estimate_stratified(
                 format!("sum of posterior draws over {} strata", details.len()),
             )
         } else {
-            let n0: f64 = details.iter().map(|d| d.estimates[m].estimate - d.estimates[m].observed as f64).sum();
+            let n0: f64 = details
+                .iter()
+                .map(|d| d.estimates[m].estimate - d.estimates[m].observed as f64)
+                .sum();
             let var: f64 = details.iter().map(|d| d.variances[m]).sum();
             let (lower, upper) = if n0 > 0.0 && var.is_finite() {
                 let c = (z * (1.0 + var / (n0 * n0)).ln().sqrt()).exp();
@@ -121,10 +136,22 @@ pub fn estimate_stratified(
                 n + n0,
                 lower,
                 upper,
-                format!("sum over {} strata, Chao log-transformed interval", details.len()),
+                format!(
+                    "sum over {} strata, Chao log-transformed interval",
+                    details.len()
+                ),
             )
         };
-        total.push(Estimate { method, estimate, lower, upper, level, observed, model, warnings });
+        total.push(Estimate {
+            method,
+            estimate,
+            lower,
+            upper,
+            level,
+            observed,
+            model,
+            warnings,
+        });
     }
     Ok(StratifiedEstimate { strata, total })
 }

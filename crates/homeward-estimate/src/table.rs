@@ -32,7 +32,10 @@ impl OverlapTable {
         let mut counts = vec![0u64; size];
         for (mask, count) in cells {
             if mask >= size {
-                return Err(EstimateError::HistoryOutOfRange { mask, lists: lists.len() });
+                return Err(EstimateError::HistoryOutOfRange {
+                    mask,
+                    lists: lists.len(),
+                });
             }
             if mask == 0 && count > 0 {
                 return Err(EstimateError::UnobservableHistory { line: 0 });
@@ -53,7 +56,11 @@ impl OverlapTable {
         let mut cells = Vec::new();
         for (index, history) in histories.into_iter().enumerate() {
             if history.len() != k {
-                return Err(EstimateError::HistoryLength { index, expected: k, found: history.len() });
+                return Err(EstimateError::HistoryLength {
+                    index,
+                    expected: k,
+                    found: history.len(),
+                });
             }
             let mask = history
                 .iter()
@@ -115,7 +122,9 @@ impl OverlapTable {
 
     /// Number of lists that named at least one person.
     pub fn nonempty_lists(&self) -> usize {
-        (0..self.list_count()).filter(|&j| self.list_total(j) > 0).count()
+        (0..self.list_count())
+            .filter(|&j| self.list_total(j) > 0)
+            .count()
     }
 }
 
@@ -168,7 +177,10 @@ pub fn parse_table(text: &str) -> Result<OverlapTable, EstimateError> {
     if let Some(column) = parsed.stratum_column {
         return Err(EstimateError::UnexpectedStratum { column });
     }
-    OverlapTable::from_counts(parsed.lists, parsed.rows.into_iter().map(|r| (r.mask, r.count)))
+    OverlapTable::from_counts(
+        parsed.lists,
+        parsed.rows.into_iter().map(|r| (r.mask, r.count)),
+    )
 }
 
 /// Parses a table that may carry a stratum column.
@@ -199,7 +211,8 @@ pub fn parse_stratified_table(
         .into_iter()
         .zip(cells)
         .map(|(name, cells)| {
-            OverlapTable::from_counts(parsed.lists.clone(), cells).map(|table| Stratum { name, table })
+            OverlapTable::from_counts(parsed.lists.clone(), cells)
+                .map(|table| Stratum { name, table })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if strata.is_empty() {
@@ -241,10 +254,16 @@ fn parse_rows(text: &str, stratum_name: Option<&str>) -> Result<Parsed, Estimate
     let mut list_cols = Vec::new();
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
-            return Err(EstimateError::EmptyColumnName { line: header_line, column: i + 1 });
+            return Err(EstimateError::EmptyColumnName {
+                line: header_line,
+                column: i + 1,
+            });
         }
         if names[..i].contains(name) {
-            return Err(EstimateError::DuplicateColumn { line: header_line, name: name.clone() });
+            return Err(EstimateError::DuplicateColumn {
+                line: header_line,
+                name: name.clone(),
+            });
         }
         let is_stratum = match stratum_name {
             Some(s) => name == s,
@@ -262,7 +281,9 @@ fn parse_rows(text: &str, stratum_name: Option<&str>) -> Result<Parsed, Estimate
         return Err(EstimateError::MissingCountColumn { line: header_line });
     };
     if let (Some(wanted), None) = (stratum_name, stratum_col) {
-        return Err(EstimateError::MissingStratumColumn { name: wanted.to_string() });
+        return Err(EstimateError::MissingStratumColumn {
+            name: wanted.to_string(),
+        });
     }
     check_list_count(list_cols.len())?;
     let lists: Vec<String> = list_cols.iter().map(|&i| names[i].clone()).collect();
@@ -290,11 +311,13 @@ fn parse_rows(text: &str, stratum_name: Option<&str>) -> Result<Parsed, Estimate
                 }
             }
         }
-        let count: u64 = fields[count_col].parse().map_err(|_| EstimateError::BadCount {
-            line,
-            column: names[count_col].clone(),
-            value: fields[count_col].clone(),
-        })?;
+        let count: u64 = fields[count_col]
+            .parse()
+            .map_err(|_| EstimateError::BadCount {
+                line,
+                column: names[count_col].clone(),
+                value: fields[count_col].clone(),
+            })?;
         if mask == 0 {
             if count > 0 {
                 return Err(EstimateError::UnobservableHistory { line });
@@ -302,7 +325,11 @@ fn parse_rows(text: &str, stratum_name: Option<&str>) -> Result<Parsed, Estimate
             continue;
         }
         let stratum = stratum_col.map(|c| fields[c].clone());
-        rows.push(Row { mask, count, stratum });
+        rows.push(Row {
+            mask,
+            count,
+            stratum,
+        });
     }
     Ok(Parsed {
         lists,
@@ -331,7 +358,11 @@ mod tests {
         let err = parse_table("A,B,C,count\n1,0,2,4\n").unwrap_err();
         assert_eq!(
             err,
-            EstimateError::NotBinary { line: 2, column: "C".into(), value: "2".into() }
+            EstimateError::NotBinary {
+                line: 2,
+                column: "C".into(),
+                value: "2".into()
+            }
         );
         let err = parse_table("A,B,C,count\n1,0,1,-4\n").unwrap_err();
         assert!(matches!(err, EstimateError::BadCount { line: 2, .. }));

@@ -1,6 +1,6 @@
 //! Behaviour of the estimation crate through its public API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod explore;
+mod api;
 mod coverage;
 mod published;

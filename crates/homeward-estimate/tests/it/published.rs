@@ -1,6 +1,8 @@
 //! Reproductions of published multiple systems estimation studies from their overlap tables
 //! (tables under tests/data, copied from the shared mse-data set with their sources).
-use homeward_estimate::loglinear::{fit_model, lognormal_interval, profile_interval, sparsemse_stepwise};
+use homeward_estimate::loglinear::{
+    fit_model, lognormal_interval, profile_interval, sparsemse_stepwise,
+};
 use homeward_estimate::*;
 
 fn table(name: &str) -> OverlapTable {
@@ -23,21 +25,44 @@ fn uk_modern_slavery_2013_silverman() {
     assert_eq!(t.observed(), 2744);
     let pairs = sparsemse_stepwise(&t, 0.02);
     let fit = fit_model(&t, &pairs);
-    println!("UK 2013 stepwise model {} -> {:.1}", fit.describe(t.lists()), fit.estimate);
+    println!(
+        "UK 2013 stepwise model {} -> {:.1}",
+        fit.describe(t.lists()),
+        fit.estimate
+    );
     assert!(within(fit.estimate, 11_313.0, 0.01), "{}", fit.estimate);
     let ln = lognormal_interval(&t, &fit, 0.95);
-    assert!(within(ln.lower, 9_884.0, 0.01) && within(ln.upper, 13_027.0, 0.01), "{ln:?}");
+    assert!(
+        within(ln.lower, 9_884.0, 0.01) && within(ln.upper, 13_027.0, 0.01),
+        "{ln:?}"
+    );
     let ci = profile_interval(&t, &fit, 0.95);
     println!("profile interval {:.0}-{:.0}", ci.lower, ci.upper);
     assert!(ci.lower < 11_313.0 && 11_313.0 < ci.upper);
     // Our own AIC search lands on a close model (one more, empty-overlap term).
-    let est = estimate(&t, &EstimateOptions { methods: MethodSelection::LogLinear, ..Default::default() }).unwrap();
-    let aic = est.iter().find(|e| e.method == Method::LoglinearAic).unwrap();
+    let est = estimate(
+        &t,
+        &EstimateOptions {
+            methods: MethodSelection::LogLinear,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let aic = est
+        .iter()
+        .find(|e| e.method == Method::LoglinearAic)
+        .unwrap();
     assert!(aic.lower < 11_313.0 && aic.upper > 11_313.0, "{aic:?}");
     assert!(within(aic.estimate, 11_313.0, 0.03), "{aic:?}");
     // BIC disagrees by a factor of two on this table: the averaged estimate must say so.
-    let avg = est.iter().find(|e| e.method == Method::LoglinearAveraged).unwrap();
-    assert!(avg.warnings.iter().any(|w| matches!(w, Warning::ModelsDisagree { .. })));
+    let avg = est
+        .iter()
+        .find(|e| e.method == Method::LoglinearAveraged)
+        .unwrap();
+    assert!(avg
+        .warnings
+        .iter()
+        .any(|w| matches!(w, Warning::ModelsDisagree { .. })));
 }
 
 /// Kosovo, 20 March-22 June 1999: Ball, Betts, Scheuren, Dudukovich & Asher (2002),
@@ -49,7 +74,11 @@ fn uk_modern_slavery_2013_silverman() {
 fn kosovo_1999_ball_et_al() {
     let t = table("kosovo_1999.csv");
     assert_eq!(t.observed(), 4400);
-    let opts = EstimateOptions { methods: MethodSelection::Lcmcr, seed: 19_481_210, ..Default::default() };
+    let opts = EstimateOptions {
+        methods: MethodSelection::Lcmcr,
+        seed: 19_481_210,
+        ..Default::default()
+    };
     let est = estimate(&t, &opts).unwrap();
     let l = &est[0];
     println!("{}", render_table(&est));
@@ -68,7 +97,14 @@ fn kosovo_1999_ball_et_al() {
 fn spina_bifida_madigan_york() {
     let t = table("spina_bifida_3lists.csv");
     assert_eq!(t.observed(), 626);
-    let est = estimate(&t, &EstimateOptions { methods: MethodSelection::LogLinear, ..Default::default() }).unwrap();
+    let est = estimate(
+        &t,
+        &EstimateOptions {
+            methods: MethodSelection::LogLinear,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     println!("{}", render_table(&est));
     for m in [Method::Independence, Method::LoglinearAic] {
         let e = est.iter().find(|e| e.method == m).unwrap();
@@ -83,8 +119,18 @@ fn spina_bifida_madigan_york() {
 #[test]
 fn hiv_rome_selects_the_rcapture_model() {
     let t = table("hiv_rome.csv");
-    let est = estimate(&t, &EstimateOptions { methods: MethodSelection::LogLinear, ..Default::default() }).unwrap();
-    let aic = est.iter().find(|e| e.method == Method::LoglinearAic).unwrap();
+    let est = estimate(
+        &t,
+        &EstimateOptions {
+            methods: MethodSelection::LogLinear,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let aic = est
+        .iter()
+        .find(|e| e.method == Method::LoglinearAic)
+        .unwrap();
     assert_eq!(aic.model, "[c1*c2]");
 }
 
@@ -111,7 +157,11 @@ fn artificial_3_avoids_models_without_mle() {
     let t = table("artificial_3.csv");
     let search = loglinear::search_models(&t);
     for idx in [search.best_aic, search.best_bic] {
-        assert!(!search.models[idx].pairs.contains(&(0, 1)), "{:?}", search.models[idx]);
+        assert!(
+            !search.models[idx].pairs.contains(&(0, 1)),
+            "{:?}",
+            search.models[idx]
+        );
     }
     let ab = fit_model(&t, &[(0, 1)]);
     assert!(!ab.admissible(), "{ab:?}");
