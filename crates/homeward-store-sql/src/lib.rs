@@ -1,0 +1,28 @@
+//! The storage contract on SQL databases: SQLite (the embedded default) and PostgreSQL.
+//!
+//! One implementation over `sqlx::Any`, because the SQL Homeward needs is the same on both;
+//! what differs (placeholders, connection set-up, migrations) lives in `dialect.rs`. The
+//! two migration trees are paired: same versions, same tables and columns (tested).
+
+mod dialect;
+mod rows;
+mod store;
+
+pub use dialect::Dialect;
+pub use store::{connect, SqlStore};
+
+/// Errors of opening a SQL store.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    /// The URL is neither `sqlite:...` nor `postgres://...`.
+    #[error("unsupported database URL (expected sqlite:PATH or postgres://...)")]
+    UnsupportedUrl,
+    /// The SQLite file could not be created owner-only.
+    #[error("cannot create the database file {path}: {source}")]
+    CreateFile {
+        /// The file's path.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,733 @@
+//! `SqlStore`: the `Store` contract on an `sqlx::AnyPool`.
+
+use crate::dialect::{sqlite_path, Dialect};
+use crate::rows::{self, q, RECORD_FIXED};
+use crate::SqlError;
+use async_trait::async_trait;
+use homeward_domain::{
+    DetentionPlace, Event, EventKind, Field, Id, IdKind, Person, Record, Source, Visit,
+    VisitConditions, VisitFinding,
+};
+use homeward_store::{
+    ChangeSet, Counts, ImportBatch, ImportOutcome, NameCandidate, Store, StoreError,
+};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+use std::collections::BTreeMap;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A value to bind, so that rows of mixed types can be inserted in batches.
+#[derive(Debug, Clone)]
+enum Val {
+    Text(Option<String>),
+    Int(i64),
+    Bool(bool),
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Self {
+        Val::Text(Some(s.to_owned()))
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Self {
+        Val::Text(Some(s))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(s: Option<String>) -> Self {
+        Val::Text(s)
+    }
+}
+impl From<&Id> for Val {
+    fn from(s: &Id) -> Self {
+        Val::Text(Some(s.as_str().to_owned()))
+    }
+}
+impl From<Option<&Id>> for Val {
+    fn from(s: Option<&Id>) -> Self {
+        Val::Text(s.map(|i| i.as_str().to_owned()))
+    }
+}
+
+/// The registry in a SQL database.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+/// Opens (creating if needed) the database at `url` and runs the migrations.
+///
+/// A new SQLite file is created readable and writable by its owner only; SQLite gives its
+/// WAL and shared-memory files the same permissions.
+pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+    sqlx::any::install_default_drivers();
+    let dialect = Dialect::of_url(url).map_err(|e| StoreError::Connect(e.to_string()))?;
+    let mut url = url.to_owned();
+    if dialect == Dialect::Sqlite {
+        if let Some(path) = sqlite_path(&url) {
+            create_owner_only(path).map_err(|e| StoreError::Connect(e.to_string()))?;
+        }
+        if !url.contains('?') {
+            url.push_str("?mode=rwc");
+        }
+    }
+    let options = AnyPoolOptions::new()
+        .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if dialect == Dialect::Sqlite {
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA busy_timeout = 10000",
+                        "PRAGMA synchronous = NORMAL",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                }
+                Ok(())
+            })
+        });
+    let pool = options
+        .connect(&url)
+        .await
+        .map_err(|e| StoreError::Connect(e.to_string()))?;
+    let migrator = match dialect {
+        Dialect::Sqlite => &SQLITE_MIGRATIONS,
+        Dialect::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Migrate(e.to_string()))?;
+    Ok(SqlStore { pool, dialect })
+}
+
+#[cfg(unix)]
+fn create_owner_only(path: &str) -> Result<(), SqlError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let err = |source| SqlError::CreateFile {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(err(e)),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_owner_only(_path: &str) -> Result<(), SqlError> {
+    Ok(())
+}
+
+impl SqlStore {
+    /// The dialect of this store.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The underlying pool, for tests and maintenance commands of this crate's users.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections to finish (checkpoints the SQLite WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn count(&self, table: &str) -> Result<u64, StoreError> {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let n: i64 = sqlx::query(&sql)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(q)?
+            .try_get("n")
+            .map_err(q)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn fetch_all(&self, sql: &str, binds: Vec<Val>) -> Result<Vec<AnyRow>, StoreError> {
+        let sql = self.dialect.sql(sql);
+        let mut query = sqlx::query(&sql);
+        for v in binds {
+            query = bind(query, v);
+        }
+        query.fetch_all(&self.pool).await.map_err(q)
+    }
+}
+
+fn bind<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    v: Val,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    match v {
+        Val::Text(t) => query.bind(t),
+        Val::Int(i) => query.bind(i),
+        Val::Bool(b) => query.bind(b),
+    }
+}
+
+/// Inserts rows in multi-row statements: one round trip per few hundred rows, which is
+/// what makes a million-row import take seconds.
+async fn insert_rows(
+    tx: &mut Transaction<'static, Any>,
+    dialect: Dialect,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+) -> Result<(), StoreError> {
+    let per = dialect.rows_per_statement(columns.len());
+    let row_sql = format!("({})", vec!["?"; columns.len()].join(","));
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(","));
+    let mut full_sql: Option<String> = None;
+    let mut chunk: Vec<Vec<Val>> = Vec::with_capacity(per);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        chunk.clear();
+        chunk.extend(rows.by_ref().take(per));
+        let sql = if chunk.len() == per {
+            full_sql
+                .get_or_insert_with(|| {
+                    dialect
+                        .sql(&format!("{head}{}", vec![row_sql.as_str(); per].join(",")))
+                        .into_owned()
+                })
+                .clone()
+        } else {
+            dialect
+                .sql(&format!("{head}{}", vec![row_sql.as_str(); chunk.len()].join(",")))
+                .into_owned()
+        };
+        let mut query = sqlx::query(&sql);
+        for row in chunk.drain(..) {
+            for v in row {
+                query = bind(query, v);
+            }
+        }
+        query.execute(&mut **tx).await.map_err(q)?;
+    }
+    Ok(())
+}
+
+fn term_rows(terms: &[(Id, Vec<String>)]) -> Vec<Vec<Val>> {
+    let mut out = Vec::new();
+    for (pid, terms) in terms {
+        let mut terms: Vec<&String> = terms.iter().collect();
+        terms.sort();
+        terms.dedup();
+        out.extend(terms.into_iter().map(|t| vec![t.as_str().into(), pid.into()]));
+    }
+    out
+}
+
+fn event_rows(events: &[&Event]) -> Vec<Vec<Val>> {
+    events
+        .iter()
+        .map(|e| {
+            vec![
+                (&e.id).into(),
+                (&e.person_id).into(),
+                e.kind.as_str().into(),
+                e.date.to_string().into(),
+                (&e.source_id).into(),
+                e.place_id.as_ref().into(),
+                e.contests.as_ref().into(),
+            ]
+        })
+        .collect()
+}
+
+fn record_values(r: &Record, import_id: &str) -> Result<Vec<Val>, StoreError> {
+    let original = serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
+    let mut v: Vec<Val> = Vec::with_capacity(RECORD_FIXED.len() + Field::ALL.len() + 1);
+    v.push((&r.id).into());
+    v.push((&r.source_id).into());
+    v.push((&r.person_id).into());
+    v.push(import_id.into());
+    v.push(Val::Int(i64::try_from(r.row_number).unwrap_or(i64::MAX)));
+    for f in Field::ALL {
+        v.push(r.fields.get(*f).into());
+    }
+    v.push(original.into());
+    Ok(v)
+}
+
+fn record_columns() -> Vec<&'static str> {
+    let mut c: Vec<&'static str> = RECORD_FIXED.to_vec();
+    c.extend(Field::ALL.iter().map(|f| f.name()));
+    c.push("original");
+    c
+}
+
+fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
+    // SQLite hands booleans back as integers through `Any`.
+    match row.try_get::<bool, _>(col) {
+        Ok(b) => Ok(b),
+        Err(_) => Ok(row.try_get::<i64, _>(col).map_err(q)? != 0),
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        Ok(Counts {
+            sources: self.count("sources").await?,
+            records: self.count("records").await?,
+            persons: self.count("persons").await?,
+            events: self.count("events").await?,
+            visits: self.count("visits").await?,
+            enquiries: self.count("enquiries").await?,
+        })
+    }
+
+    async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
+        let d = self.dialect;
+        let mut tx = self.pool.begin().await.map_err(q)?;
+        let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
+            .bind(batch.source.name.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(q)?;
+        let (source_id, new_source) = match existing {
+            Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
+            None => {
+                sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
+                    .bind(batch.source.id.as_str().to_owned())
+                    .bind(batch.source.name.clone())
+                    .bind(batch.source.description.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
+                (batch.source.id.as_str().to_owned(), true)
+            }
+        };
+        let earlier = sqlx::query(&d.sql(
+            "SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?",
+        ))
+        .bind(source_id.clone())
+        .bind(batch.file_sha256.clone())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(q)?;
+        if let Some(row) = earlier {
+            let at: String = row.try_get("imported_at").map_err(q)?;
+            tx.rollback().await.map_err(q)?;
+            return Ok(ImportOutcome::AlreadyImported { at });
+        }
+        // The import's own id is derived from the source and file hash: unique by the
+        // constraint above, and meaningless to anyone who sees it.
+        let import_id = format!("imp_{}", &batch.file_sha256[..batch.file_sha256.len().min(24)]);
+        let import_id = format!("{import_id}_{}", &source_id[4..]);
+        sqlx::query(&d.sql(
+            "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(import_id.clone())
+        .bind(source_id.clone())
+        .bind(batch.file_sha256.clone())
+        .bind(batch.file_name.clone())
+        .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
+        .bind(batch.imported_at.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(q)?;
+        insert_rows(
+            &mut tx,
+            d,
+            "persons",
+            &["id", "display_name", "reviewed"],
+            batch
+                .persons
+                .iter()
+                .map(|p| vec![(&p.id).into(), p.display_name.clone().into(), Val::Bool(p.reviewed)])
+                .collect(),
+        )
+        .await?;
+        let source_id_val = source_id.clone();
+        let mut values = Vec::with_capacity(batch.records.len());
+        for r in &batch.records {
+            let mut v = record_values(r, &import_id)?;
+            v[1] = Val::Text(Some(source_id_val.clone()));
+            values.push(v);
+        }
+        insert_rows(&mut tx, d, "records", &record_columns(), values).await?;
+        insert_rows(
+            &mut tx,
+            d,
+            "name_terms",
+            &["term", "person_id"],
+            term_rows(&batch.name_terms),
+        )
+        .await?;
+        tx.commit().await.map_err(q)?;
+        Ok(ImportOutcome::Imported {
+            records: batch.records.len() as u64,
+            new_source,
+        })
+    }
+
+    async fn sources(&self) -> Result<Vec<Source>, StoreError> {
+        let rows = self
+            .fetch_all("SELECT id, name, description FROM sources ORDER BY name", vec![])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Source {
+                    id: rows::id(r, "id", "sources", IdKind::Source)?,
+                    name: r.try_get("name").map_err(q)?,
+                    description: r.try_get("description").map_err(q)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn source_by_name(&self, name: &str) -> Result<Option<Source>, StoreError> {
+        Ok(self.sources().await?.into_iter().find(|s| s.name == name))
+    }
+
+    async fn person(&self, id: &Id) -> Result<Option<Person>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT id, display_name, reviewed FROM persons WHERE id = ?",
+                vec![id.into()],
+            )
+            .await?;
+        rows.first()
+            .map(|r| {
+                Ok(Person {
+                    id: rows::id(r, "id", "persons", IdKind::Person)?,
+                    display_name: r.try_get("display_name").map_err(q)?,
+                    reviewed: bool_col(r, "reviewed")?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn records_of(&self, person: &Id) -> Result<Vec<Record>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM records WHERE person_id = ? ORDER BY source_id, row_number",
+            record_columns().join(",")
+        );
+        let rows = self.fetch_all(&sql, vec![person.into()]).await?;
+        rows.iter().map(rows::record).collect()
+    }
+
+    async fn apply(&self, c: ChangeSet) -> Result<(), StoreError> {
+        let d = self.dialect;
+        let mut tx = self.pool.begin().await.map_err(q)?;
+        insert_rows(
+            &mut tx,
+            d,
+            "places",
+            &["id", "name", "authority", "region"],
+            c.places
+                .iter()
+                .map(|p| {
+                    vec![
+                        (&p.id).into(),
+                        p.name.clone().into(),
+                        p.authority.clone().into(),
+                        p.region.clone().into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        // Contesting events point at events of the same change set: write them after.
+        let (plain, contesting): (Vec<&Event>, Vec<&Event>) =
+            c.events.iter().partition(|e| e.contests.is_none());
+        for group in [event_rows(&plain), event_rows(&contesting)] {
+            insert_rows(
+                &mut tx,
+                d,
+                "events",
+                &["id", "person_id", "kind", "date", "source_id", "place_id", "contests"],
+                group,
+            )
+            .await?;
+        }
+        insert_rows(
+            &mut tx,
+            d,
+            "visits",
+            &[
+                "id",
+                "place_id",
+                "date",
+                "organisation",
+                "access_all",
+                "private_interviews",
+                "repeat_allowed",
+                "list_provided",
+            ],
+            c.visits.iter().map(|v| {
+                vec![
+                    (&v.id).into(),
+                    (&v.place_id).into(),
+                    v.date.to_string().into(),
+                    v.organisation.clone().into(),
+                    Val::Bool(v.conditions.access_all),
+                    Val::Bool(v.conditions.private_interviews),
+                    Val::Bool(v.conditions.repeat_allowed),
+                    Val::Bool(v.conditions.list_provided),
+                ]
+            }).collect(),
+        )
+        .await?;
+        let mut findings = Vec::new();
+        for v in &c.visits {
+            for (i, f) in v.findings.iter().enumerate() {
+                let items = serde_json::to_string(&f.items).map_err(|e| StoreError::Query(e.to_string()))?;
+                findings.push(vec![
+                    (&v.id).into(),
+                    Val::Int(i as i64),
+                    f.person_id.as_ref().into(),
+                    f.health.clone().into(),
+                    items.into(),
+                    Val::Int(i64::from(f.messages_collected)),
+                    Val::Int(i64::from(f.messages_delivered)),
+                    Val::Bool(f.family_call),
+                    Val::Bool(f.consent_share_with_family),
+                ]);
+            }
+        }
+        insert_rows(
+            &mut tx,
+            d,
+            "visit_findings",
+            &[
+                "visit_id",
+                "position",
+                "person_id",
+                "health",
+                "items",
+                "messages_collected",
+                "messages_delivered",
+                "family_call",
+                "consent_share_with_family",
+            ],
+            findings,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            d,
+            "enquiries",
+            &[
+                "id",
+                "received",
+                "sought_name",
+                "sought_birth_date",
+                "relation",
+                "contact",
+                "state",
+                "person_id",
+                "secret_hash",
+            ],
+            c.enquiries.iter().map(|(e, secret_hash)| {
+                vec![
+                    (&e.id).into(),
+                    e.received.to_string().into(),
+                    e.sought_name.clone().into(),
+                    e.sought_birth_date.map(|d| d.to_string()).into(),
+                    e.relation.clone().into(),
+                    e.contact.clone().into(),
+                    e.state.as_str().into(),
+                    e.person_id.as_ref().into(),
+                    secret_hash.clone().into(),
+                ]
+            }).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            d,
+            "users",
+            &["id", "username", "role", "password_hash"],
+            c.users.iter().map(|(u, hash)| {
+                vec![
+                    (&u.id).into(),
+                    u.username.clone().into(),
+                    u.role.as_str().into(),
+                    hash.clone().into(),
+                ]
+            }).collect(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Query(m) if m.to_lowercase().contains("unique") => {
+                StoreError::Conflict("a user with this name exists".into())
+            }
+            other => other,
+        })?;
+        tx.commit().await.map_err(q)
+    }
+
+    async fn events_of(&self, person: &Id) -> Result<Vec<Event>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT id, person_id, kind, date, source_id, place_id, contests FROM events WHERE person_id = ?",
+                vec![person.into()],
+            )
+            .await?;
+        let mut events = rows
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind").map_err(q)?;
+                Ok(Event {
+                    id: rows::id(r, "id", "events", IdKind::Event)?,
+                    person_id: rows::id(r, "person_id", "events", IdKind::Person)?,
+                    kind: EventKind::parse(&kind).ok_or(StoreError::Corrupt {
+                        table: "events",
+                        column: "kind",
+                    })?,
+                    date: rows::date(r, "date", "events")?,
+                    source_id: rows::id(r, "source_id", "events", IdKind::Source)?,
+                    place_id: rows::opt_id(r, "place_id", "events", IdKind::Place)?,
+                    contests: rows::opt_id(r, "contests", "events", IdKind::Event)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        events.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+        Ok(events)
+    }
+
+    async fn places(&self) -> Result<Vec<DetentionPlace>, StoreError> {
+        let rows = self
+            .fetch_all("SELECT id, name, authority, region FROM places ORDER BY name, id", vec![])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DetentionPlace {
+                    id: rows::id(r, "id", "places", IdKind::Place)?,
+                    name: r.try_get("name").map_err(q)?,
+                    authority: r.try_get("authority").map_err(q)?,
+                    region: r.try_get("region").map_err(q)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn visits(&self) -> Result<Vec<Visit>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT id, place_id, date, organisation, access_all, private_interviews, repeat_allowed, list_provided FROM visits",
+                vec![],
+            )
+            .await?;
+        let mut visits: BTreeMap<String, Visit> = BTreeMap::new();
+        for r in &rows {
+            let v = Visit {
+                id: rows::id(r, "id", "visits", IdKind::Visit)?,
+                place_id: rows::id(r, "place_id", "visits", IdKind::Place)?,
+                date: rows::date(r, "date", "visits")?,
+                organisation: r.try_get("organisation").map_err(q)?,
+                conditions: VisitConditions {
+                    access_all: bool_col(r, "access_all")?,
+                    private_interviews: bool_col(r, "private_interviews")?,
+                    repeat_allowed: bool_col(r, "repeat_allowed")?,
+                    list_provided: bool_col(r, "list_provided")?,
+                },
+                findings: Vec::new(),
+            };
+            visits.insert(v.id.as_str().to_owned(), v);
+        }
+        let rows = self
+            .fetch_all(
+                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family FROM visit_findings ORDER BY visit_id, position",
+                vec![],
+            )
+            .await?;
+        for r in &rows {
+            let visit_id: String = r.try_get("visit_id").map_err(q)?;
+            let items: String = r.try_get("items").map_err(q)?;
+            let count = |c: &'static str| -> Result<u32, StoreError> {
+                let n: i64 = r.try_get(c).map_err(q)?;
+                u32::try_from(n).map_err(|_| StoreError::Corrupt {
+                    table: "visit_findings",
+                    column: c,
+                })
+            };
+            let f = VisitFinding {
+                person_id: rows::opt_id(r, "person_id", "visit_findings", IdKind::Person)?,
+                health: r.try_get("health").map_err(q)?,
+                items: serde_json::from_str(&items).map_err(|_| StoreError::Corrupt {
+                    table: "visit_findings",
+                    column: "items",
+                })?,
+                messages_collected: count("messages_collected")?,
+                messages_delivered: count("messages_delivered")?,
+                family_call: bool_col(r, "family_call")?,
+                consent_share_with_family: bool_col(r, "consent_share_with_family")?,
+            };
+            if let Some(v) = visits.get_mut(&visit_id) {
+                v.findings.push(f);
+            }
+        }
+        let mut out: Vec<Visit> = visits.into_values().collect();
+        out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    async fn name_candidates(
+        &self,
+        terms: &[String],
+        limit: u32,
+    ) -> Result<Vec<NameCandidate>, StoreError> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; terms.len()].join(",");
+        let sql = format!(
+            "SELECT t.person_id AS person_id, p.display_name AS display_name, COUNT(*) AS hits \
+             FROM name_terms t JOIN persons p ON p.id = t.person_id \
+             WHERE t.term IN ({marks}) GROUP BY t.person_id, p.display_name \
+             ORDER BY hits DESC, t.person_id LIMIT {limit}"
+        );
+        let rows = self
+            .fetch_all(&sql, terms.iter().map(|t| t.as_str().into()).collect())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let hits: i64 = r.try_get("hits").map_err(q)?;
+                Ok(NameCandidate {
+                    person_id: rows::id(r, "person_id", "name_terms", IdKind::Person)?,
+                    display_name: r.try_get("display_name").map_err(q)?,
+                    hits: u32::try_from(hits).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    async fn all_person_names(&self) -> Result<Vec<(Id, String)>, StoreError> {
+        let rows = self
+            .fetch_all("SELECT id, display_name FROM persons ORDER BY id", vec![])
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    rows::id(r, "id", "persons", IdKind::Person)?,
+                    r.try_get("display_name").map_err(q)?,
+                ))
+            })
+            .collect()
+    }
+}

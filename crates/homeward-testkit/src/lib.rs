@@ -1,0 +1,276 @@
+//! Dev-only helpers: builders of synthetic entities and the storage conformance suite,
+//! written once and run unchanged against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use homeward_domain::{
+    DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Id, IdKind, PartialDate, Person,
+    Record, Role, Source, StandardFields, User, Visit, VisitConditions, VisitFinding,
+};
+use homeward_store::{ChangeSet, ImportBatch, ImportOutcome, Store, StoreError};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+/// A seeded id generator, so that tests are reproducible.
+pub struct Ids(StdRng);
+
+impl Ids {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Ids(StdRng::seed_from_u64(seed))
+    }
+
+    /// The next id of a kind.
+    pub fn next(&mut self, kind: IdKind) -> Id {
+        Id::generate(kind, &mut self.0)
+    }
+}
+
+/// A synthetic import batch of `n` records (synthetic names), each its own person.
+pub fn batch(ids: &mut Ids, source: &str, file_hash: &str, n: usize) -> ImportBatch {
+    let source = Source {
+        id: ids.next(IdKind::Source),
+        name: source.to_owned(),
+        description: Some("synthetic test list".into()),
+    };
+    let given = ["Anna", "Աննա", "Армен", "Gor", "Lusine"];
+    let family = ["Testyan", "Թեստյան", "Тестян", "Sampleyan", "Exampleian"];
+    let mut records = Vec::new();
+    let mut persons = Vec::new();
+    let mut name_terms = Vec::new();
+    for i in 0..n {
+        let person = ids.next(IdKind::Person);
+        let fields = StandardFields {
+            record_id: Some(format!("T-{i:05}")),
+            given_name: Some(given[i % given.len()].to_owned()),
+            family_name: Some(family[i % family.len()].to_owned()),
+            birth_date: Some(PartialDate::year(1970 + (i % 30) as i32).unwrap()),
+            ..StandardFields::default()
+        };
+        let name = fields.display_name().unwrap();
+        name_terms.push((person.clone(), vec![format!("t:{}", i % family.len())]));
+        persons.push(Person {
+            id: person.clone(),
+            display_name: name,
+            reviewed: false,
+        });
+        records.push(Record {
+            id: ids.next(IdKind::Record),
+            source_id: source.id.clone(),
+            person_id: person,
+            row_number: i as u64 + 1,
+            original: vec![
+                ("Surname ".into(), format!(" {} ", family[i % family.len()])),
+                ("Name".into(), given[i % given.len()].to_owned()),
+            ],
+            fields,
+        });
+    }
+    ImportBatch {
+        source,
+        file_sha256: file_hash.to_owned(),
+        file_name: "list.csv".into(),
+        records,
+        persons,
+        name_terms,
+        imported_at: "2026-11-01T00:00:00Z".into(),
+    }
+}
+
+/// Runs every conformance check against a fresh, empty store.
+pub async fn conformance(store: &dyn Store) {
+    empty_store_counts_nothing(store).await;
+    import_lands_whole_and_keeps_the_original(store).await;
+    same_file_twice_is_a_no_op(store).await;
+    failed_import_changes_nothing(store).await;
+    change_sets_round_trip(store).await;
+    failed_change_set_changes_nothing(store).await;
+    name_candidates_rank_by_hits(store).await;
+}
+
+async fn empty_store_counts_nothing(store: &dyn Store) {
+    let c = store.counts().await.unwrap();
+    assert_eq!(c, Default::default(), "a new store is empty");
+}
+
+async fn import_lands_whole_and_keeps_the_original(store: &dyn Store) {
+    let mut ids = Ids::new(1);
+    let b = batch(&mut ids, "list-a", "aa11", 1200);
+    let first = b.records[0].clone();
+    let out = store.import(b).await.unwrap();
+    assert_eq!(
+        out,
+        ImportOutcome::Imported {
+            records: 1200,
+            new_source: true
+        }
+    );
+    let c = store.counts().await.unwrap();
+    assert_eq!((c.sources, c.records, c.persons), (1, 1200, 1200));
+    let back = store.records_of(&first.person_id).await.unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].original, first.original, "original row kept verbatim");
+    assert_eq!(back[0].fields, first.fields);
+    let p = store.person(&first.person_id).await.unwrap().unwrap();
+    assert_eq!(p.display_name, "Testyan Anna");
+    let missing = ids.next(IdKind::Person);
+    assert!(store.person(&missing).await.unwrap().is_none());
+    assert_eq!(store.sources().await.unwrap().len(), 1);
+    assert!(store.source_by_name("list-a").await.unwrap().is_some());
+}
+
+async fn same_file_twice_is_a_no_op(store: &dyn Store) {
+    let before = store.counts().await.unwrap();
+    let mut ids = Ids::new(2);
+    let out = store
+        .import(batch(&mut ids, "list-a", "aa11", 1200))
+        .await
+        .unwrap();
+    assert!(matches!(out, ImportOutcome::AlreadyImported { .. }));
+    assert_eq!(store.counts().await.unwrap(), before);
+    // The same file into another source is a different import.
+    let out = store
+        .import(batch(&mut ids, "list-b", "aa11", 3))
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        ImportOutcome::Imported {
+            records: 3,
+            new_source: true
+        }
+    );
+}
+
+async fn failed_import_changes_nothing(store: &dyn Store) {
+    let before = store.counts().await.unwrap();
+    let mut ids = Ids::new(3);
+    let mut b = batch(&mut ids, "list-c", "cc33", 700);
+    // The last record points at a person that does not exist: the whole batch must fail.
+    let last = b.records.len() - 1;
+    b.records[last].person_id = ids.next(IdKind::Person);
+    let err = store.import(b).await;
+    assert!(err.is_err(), "a batch with a dangling reference is refused");
+    assert_eq!(store.counts().await.unwrap(), before, "nothing of it landed");
+    assert!(store.source_by_name("list-c").await.unwrap().is_none());
+}
+
+fn change_set(ids: &mut Ids, person: &Id, source: &Id) -> ChangeSet {
+    let place = DetentionPlace {
+        id: ids.next(IdKind::Place),
+        name: "Facility North".into(),
+        authority: Some("Authority A".into()),
+        region: Some("Region 1".into()),
+    };
+    let capture = Event {
+        id: ids.next(IdKind::Event),
+        person_id: person.clone(),
+        kind: EventKind::Capture,
+        date: "2023-09-20".parse().unwrap(),
+        source_id: source.clone(),
+        place_id: Some(place.id.clone()),
+        contests: None,
+    };
+    let contest = Event {
+        id: ids.next(IdKind::Event),
+        person_id: person.clone(),
+        kind: EventKind::Capture,
+        date: "2023-09".parse().unwrap(),
+        source_id: source.clone(),
+        place_id: None,
+        contests: Some(capture.id.clone()),
+    };
+    let visit = Visit {
+        id: ids.next(IdKind::Visit),
+        place_id: place.id.clone(),
+        date: "2024-01-10".parse().unwrap(),
+        organisation: "Neutral Org".into(),
+        conditions: VisitConditions {
+            access_all: true,
+            private_interviews: true,
+            repeat_allowed: false,
+            list_provided: true,
+        },
+        findings: vec![VisitFinding {
+            person_id: Some(person.clone()),
+            health: Some("synthetic finding".into()),
+            items: vec!["clothing".into(), "hygiene items".into()],
+            messages_collected: 2,
+            messages_delivered: 1,
+            family_call: true,
+            consent_share_with_family: true,
+        }],
+    };
+    let enquiry = Enquiry {
+        id: ids.next(IdKind::Enquiry),
+        received: "2024-02-01".parse().unwrap(),
+        sought_name: "Тестян Армен".into(),
+        sought_birth_date: Some("1975".parse().unwrap()),
+        relation: Some("sister".into()),
+        contact: Some("+000 00 000000".into()),
+        state: EnquiryState::Open,
+        person_id: None,
+    };
+    let user = User {
+        id: ids.next(IdKind::User),
+        username: format!("caseworker-{}", ids.next(IdKind::User)),
+        role: Role::Caseworker,
+    };
+    ChangeSet {
+        places: vec![place],
+        events: vec![contest, capture],
+        visits: vec![visit],
+        enquiries: vec![(enquiry, "hash".into())],
+        users: vec![(user, "$argon2id$synthetic".into())],
+    }
+}
+
+async fn change_sets_round_trip(store: &dyn Store) {
+    let src = store.source_by_name("list-a").await.unwrap().unwrap();
+    let person = store.all_person_names().await.unwrap()[0].0.clone();
+    let before = store.counts().await.unwrap();
+    let mut ids = Ids::new(4);
+    let c = change_set(&mut ids, &person, &src.id);
+    let visit = c.visits[0].clone();
+    store.apply(c).await.unwrap();
+    let after = store.counts().await.unwrap();
+    assert_eq!(after.events, before.events + 2);
+    assert_eq!(after.visits, before.visits + 1);
+    assert_eq!(after.enquiries, before.enquiries + 1);
+    let events = store.events_of(&person).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].date.to_string(), "2023-09", "less precise first");
+    assert!(events[0].contests.is_some());
+    let visits = store.visits().await.unwrap();
+    assert_eq!(visits, vec![visit]);
+    assert_eq!(store.places().await.unwrap().len(), 1);
+}
+
+async fn failed_change_set_changes_nothing(store: &dyn Store) {
+    let src = store.source_by_name("list-a").await.unwrap().unwrap();
+    let person = store.all_person_names().await.unwrap()[0].0.clone();
+    let before = store.counts().await.unwrap();
+    let mut ids = Ids::new(5);
+    let mut c = change_set(&mut ids, &person, &src.id);
+    // A visit to a place that does not exist: the places and events before it must not land.
+    c.visits[0].place_id = ids.next(IdKind::Place);
+    let r: Result<(), StoreError> = store.apply(c).await;
+    assert!(r.is_err());
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert_eq!(store.places().await.unwrap().len(), 1);
+}
+
+async fn name_candidates_rank_by_hits(store: &dyn Store) {
+    let hits = store
+        .name_candidates(&["t:1".to_owned(), "t:2".to_owned()], 5)
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 5);
+    assert!(hits.iter().all(|h| h.hits == 1));
+    let sorted: Vec<_> = {
+        let mut v = hits.clone();
+        v.sort_by(|a, b| a.person_id.cmp(&b.person_id));
+        v
+    };
+    assert_eq!(hits, sorted, "ties broken by id, deterministically");
+    assert!(store.name_candidates(&[], 5).await.unwrap().is_empty());
+}
