@@ -1,4 +1,5 @@
 -- Registry foundation: sources, imports, persons, records, search terms, monitoring, users.
+-- Booleans are INTEGER 0/1 here: sqlx's Any driver cannot decode SQLite's BOOLEAN affinity.
 CREATE TABLE sources (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -16,7 +17,7 @@ CREATE TABLE imports (
 CREATE TABLE persons (
     id TEXT PRIMARY KEY,
     display_name TEXT NOT NULL,
-    reviewed BOOLEAN NOT NULL DEFAULT FALSE
+    reviewed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE records (
     id TEXT PRIMARY KEY,
@@ -74,10 +75,10 @@ CREATE TABLE visits (
     place_id TEXT NOT NULL REFERENCES places(id),
     date TEXT NOT NULL,
     organisation TEXT NOT NULL,
-    access_all BOOLEAN NOT NULL,
-    private_interviews BOOLEAN NOT NULL,
-    repeat_allowed BOOLEAN NOT NULL,
-    list_provided BOOLEAN NOT NULL
+    access_all INTEGER NOT NULL,
+    private_interviews INTEGER NOT NULL,
+    repeat_allowed INTEGER NOT NULL,
+    list_provided INTEGER NOT NULL
 );
 CREATE TABLE visit_findings (
     visit_id TEXT NOT NULL REFERENCES visits(id),
@@ -87,8 +88,8 @@ CREATE TABLE visit_findings (
     items TEXT NOT NULL,
     messages_collected BIGINT NOT NULL,
     messages_delivered BIGINT NOT NULL,
-    family_call BOOLEAN NOT NULL,
-    consent_share_with_family BOOLEAN NOT NULL,
+    family_call INTEGER NOT NULL,
+    consent_share_with_family INTEGER NOT NULL,
     PRIMARY KEY (visit_id, position)
 );
 CREATE TABLE enquiries (
