@@ -1,2 +1,229 @@
-//! Benchmarks placeholder replaced below.
-fn main() {}
+//! Benchmarks: normalise + keys throughput, and index search against a full scan over
+//! 1,000,000 synthetic persons with the same scorer.
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use homeward_names::{analyse, NameIndex, NameKeyer, PreparedName, SAME_NAME_THRESHOLD};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::time::{Duration, Instant};
+
+/// Spellings of generic names, grouped by name and by section of the variant table.
+const TABLE: &str = include_str!("../tests/data/name_variants.tsv");
+
+struct Pools {
+    given: Vec<Vec<Vec<&'static str>>>,
+    family: Vec<Vec<Vec<&'static str>>>,
+}
+
+/// Single-word groups of the table, as (given name groups, surname groups) per nationality.
+fn pools() -> Pools {
+    let mut given = vec![Vec::new(); 3];
+    let mut family = vec![Vec::new(); 3];
+    let mut section: Option<(usize, bool)> = None;
+    for line in TABLE.lines() {
+        if let Some(h) = line.strip_prefix("# ---") {
+            let nat = if h.contains("Armenian") {
+                0
+            } else if h.contains("Russian") {
+                1
+            } else if h.contains("Azerbaijani") {
+                2
+            } else {
+                usize::MAX
+            };
+            section = (nat != usize::MAX).then(|| (nat, h.contains("given")));
+            continue;
+        }
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let Some((nat, is_given)) = section else {
+            continue;
+        };
+        let spellings: Vec<&str> = line.split('|').filter(|s| !s.contains(' ')).collect();
+        if spellings.len() >= 2 {
+            if is_given {
+                given[nat].push(spellings);
+            } else {
+                family[nat].push(spellings);
+            }
+        }
+    }
+    Pools { given, family }
+}
+
+/// A random typo: two adjacent letters swapped, or one dropped.
+fn typo(rng: &mut ChaCha8Rng, s: &str) -> String {
+    let mut c: Vec<char> = s.chars().collect();
+    if c.len() < 4 {
+        return s.to_owned();
+    }
+    let i = rng.gen_range(1..c.len() - 1);
+    if rng.gen_bool(0.5) {
+        c.swap(i, i + 1);
+    } else {
+        c.remove(i);
+    }
+    c.into_iter().collect()
+}
+
+fn synthetic_name(rng: &mut ChaCha8Rng, p: &Pools) -> String {
+    let nat = match rng.gen_range(0..10) {
+        0..=5 => 0,
+        6..=7 => 1,
+        _ => 2,
+    };
+    let mut pick = |groups: &Vec<Vec<&'static str>>, rng: &mut ChaCha8Rng| -> String {
+        let g = &groups[rng.gen_range(0..groups.len())];
+        let s = g[rng.gen_range(0..g.len())];
+        if rng.gen_bool(0.05) {
+            typo(rng, s)
+        } else {
+            s.to_owned()
+        }
+    };
+    let given = pick(&p.given[nat], rng);
+    let family = pick(&p.family[nat], rng);
+    match rng.gen_range(0..10) {
+        0..=5 => format!("{given} {family}"),
+        6..=7 => format!("{family} {given}"),
+        _ => {
+            let father = pick(&p.given[nat], rng);
+            format!("{family} {given} {father}")
+        }
+    }
+}
+
+fn names(seed: u64, n: usize, p: &Pools) -> Vec<String> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| synthetic_name(&mut rng, p)).collect()
+}
+
+fn bench_keys(c: &mut Criterion) {
+    let p = pools();
+    let corpus = names(1, 10_000, &p);
+    let mut g = c.benchmark_group("normalise_keys");
+    g.throughput(Throughput::Elements(corpus.len() as u64));
+    g.bench_function("prepared_name_10k", |b| {
+        b.iter(|| {
+            for n in &corpus {
+                black_box(PreparedName::new(black_box(n)));
+            }
+        })
+    });
+    g.bench_function("keyer_10k_fresh_cache", |b| {
+        b.iter(|| {
+            let mut k = NameKeyer::new();
+            for n in &corpus {
+                black_box(k.prepare(black_box(n)));
+            }
+        })
+    });
+    let mut warm = NameKeyer::new();
+    g.bench_function("keyer_10k_warm_cache", |b| {
+        b.iter(|| {
+            for n in &corpus {
+                black_box(warm.prepare(black_box(n)));
+            }
+        })
+    });
+    g.bench_function("analyse_10k", |b| {
+        b.iter(|| {
+            for n in &corpus {
+                black_box(analyse(black_box(n)));
+            }
+        })
+    });
+    g.finish();
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn bench_search(c: &mut Criterion) {
+    let p = pools();
+    let n: usize = std::env::var("NAMES_BENCH_PERSONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let people = names(2, n, &p);
+    let t = Instant::now();
+    let ix = NameIndex::new(
+        people
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i as u64, s.as_str())),
+    );
+    let build = t.elapsed();
+    let queries = names(3, 50, &p);
+    eprintln!(
+        "index: {} persons, {} distinct name parts, built in {:.2} s",
+        ix.len(),
+        ix.vocabulary_len(),
+        build.as_secs_f64()
+    );
+    // The ratio, measured in one run over the same queries: median per query.
+    let mut t_index = Vec::new();
+    let mut t_scan = Vec::new();
+    let mut agree = 0usize;
+    let mut agree_same = 0usize;
+    for q in &queries {
+        let t = Instant::now();
+        let a = black_box(ix.search(q, 10));
+        t_index.push(t.elapsed());
+        let t = Instant::now();
+        let b = black_box(ix.scan(q, 10));
+        t_scan.push(t.elapsed());
+        agree += usize::from(a == b);
+        let above = |v: &[(u64, f64)]| -> Vec<(u64, f64)> {
+            v.iter()
+                .copied()
+                .filter(|h| h.1 >= SAME_NAME_THRESHOLD)
+                .collect()
+        };
+        agree_same += usize::from(above(&a) == above(&b));
+    }
+    let (mi, ms) = (median(t_index), median(t_scan));
+    eprintln!(
+        "search top 10: index median {:.3} ms, full scan median {:.1} ms, ratio {:.0}x; \
+         identical top 10 for {}/{} queries, identical results at or above the \
+         threshold for {}/{}",
+        mi.as_secs_f64() * 1e3,
+        ms.as_secs_f64() * 1e3,
+        ms.as_secs_f64() / mi.as_secs_f64(),
+        agree,
+        queries.len(),
+        agree_same,
+        queries.len()
+    );
+    let mut g = c.benchmark_group("search_top10");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.bench_with_input(
+        BenchmarkId::new("index_50_queries", n),
+        &queries,
+        |b, qs| {
+            b.iter(|| {
+                for q in qs {
+                    black_box(ix.search(q, 10));
+                }
+            })
+        },
+    );
+    g.bench_with_input(
+        BenchmarkId::new("scan_5_queries", n),
+        &queries[..5],
+        |b, qs| {
+            b.iter(|| {
+                for q in qs {
+                    black_box(ix.scan(q, 10));
+                }
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, bench_keys, bench_search);
+criterion_main!(benches);

@@ -142,18 +142,81 @@ impl NameIndex {
     /// The best `limit` persons for `query` in any script, as (id, similarity), by
     /// similarity descending and id ascending on ties.
     ///
-    /// Retrieval: each query part is matched against the vocabulary through its keys and
-    /// key trigrams and scored with the token scorer; persons holding matched parts are
-    /// ranked by an upper bound of their score, and the best `max(500, 50 x limit)` are
-    /// scored exactly with the scorer of [`crate::similarity`]. Persons sharing no key or
-    /// enough trigrams with any query part are never seen: that is the pruning.
+    /// Retrieval: each query part (up to eight) is matched against the vocabulary through
+    /// its keys and key trigrams and scored with the token scorer; persons holding matched
+    /// parts get an estimate of their score from those part scores, and the best
+    /// `max(500, 50 x limit)` by estimate are scored exactly with the scorer of
+    /// [`crate::similarity`]. Persons sharing no key and too few trigrams with every query
+    /// part are never looked at: that is the pruning, so results far below
+    /// [`crate::SAME_NAME_THRESHOLD`] may differ from [`NameIndex::scan`].
     pub fn search(&self, query: &str, limit: usize) -> Vec<(u64, f64)> {
         let q = PreparedName::new(query);
         let qt = q.token_data();
         if qt.is_empty() || limit == 0 {
             return Vec::new();
         }
-        // Per query part: matched vocabulary entries and their token scores (the memo).
+        let nq = qt.len().min(MAX_QUERY_PARTS);
+        let memo = self.match_vocabulary(&qt[..nq]);
+        // Per person reached: a slot holding the best score per query part.
+        let mut slot_of: Vec<u32> = vec![u32::MAX; self.ids.len()];
+        let mut docs: Vec<u32> = Vec::new();
+        let mut part_scores: Vec<[f32; MAX_QUERY_PARTS]> = Vec::new();
+        for (i, m) in memo.iter().enumerate() {
+            for (&v, &s) in m {
+                for &d in &self.vocab_docs[v as usize] {
+                    let slot = &mut slot_of[d as usize];
+                    if *slot == u32::MAX {
+                        *slot = docs.len() as u32;
+                        docs.push(d);
+                        part_scores.push([0.0; MAX_QUERY_PARTS]);
+                    }
+                    let cell = &mut part_scores[*slot as usize][i];
+                    *cell = cell.max(s as f32);
+                }
+            }
+        }
+        let mut ranked: Vec<(u32, f64)> = docs
+            .iter()
+            .zip(&part_scores)
+            .map(|(&d, sc)| (d, estimate(&sc[..nq], qt.len(), self.doc(d as usize).len())))
+            .collect();
+        let keep = RESCORE_MIN.max(limit.saturating_mul(50));
+        let by_estimate = |x: &(u32, f64), y: &(u32, f64)| {
+            y.1.total_cmp(&x.1)
+                .then(self.ids[x.0 as usize].cmp(&self.ids[y.0 as usize]))
+        };
+        if ranked.len() > keep {
+            ranked.select_nth_unstable_by(keep, by_estimate);
+            ranked.truncate(keep);
+        }
+        let mut out: Vec<(u64, f64)> = ranked
+            .into_iter()
+            .map(|(d, _)| {
+                let toks = self.doc(d as usize);
+                let s = name_score(
+                    qt.len(),
+                    toks.len(),
+                    |i| qt[i].is_initial,
+                    |j| self.vocab[toks[j] as usize].is_initial,
+                    |i, j| {
+                        let v = toks[j];
+                        match memo.get(i).and_then(|m| m.get(&v)) {
+                            Some(&s) => s,
+                            None => token_score(&qt[i], &self.vocab[v as usize]),
+                        }
+                    },
+                );
+                (self.ids[d as usize], s)
+            })
+            .collect();
+        sort_results(&mut out);
+        out.truncate(limit);
+        out
+    }
+
+    /// For each query part, the vocabulary entries reached through keys or enough shared
+    /// trigrams, with their token scores, keeping those at or above `TOKEN_FLOOR`.
+    fn match_vocabulary(&self, qt: &[std::sync::Arc<TokenData>]) -> Vec<HashMap<u32, f64>> {
         let mut memo: Vec<HashMap<u32, f64>> = vec![HashMap::new(); qt.len()];
         let mut counts: HashMap<u32, u32> = HashMap::new();
         for (i, t) in qt.iter().enumerate() {
@@ -184,57 +247,7 @@ impl NameIndex {
             }
             memo[i].retain(|_, s| *s >= TOKEN_FLOOR);
         }
-        // Persons reached, with the parts matched and an upper bound of their score.
-        let mut acc: HashMap<u32, (u32, f64)> = HashMap::new();
-        for (i, m) in memo.iter().enumerate() {
-            for (&v, &s) in m {
-                for &d in &self.vocab_docs[v as usize] {
-                    let e = acc.entry(d).or_insert((0, 0.0));
-                    if e.0 & (1 << i.min(31)) == 0 {
-                        e.0 |= 1 << i.min(31);
-                        e.1 += s;
-                    } else {
-                        // Two parts of one person matched the same query part: keep one.
-                        e.1 = e.1.max(s);
-                    }
-                }
-            }
-        }
-        let mut ranked: Vec<(u32, f64)> = acc
-            .into_iter()
-            .map(|(d, (_, sum))| {
-                let extra = self.doc(d as usize).len().abs_diff(qt.len()) as f64;
-                (d, sum - 0.02 * extra)
-            })
-            .collect();
-        ranked.sort_by(|x, y| {
-            y.1.total_cmp(&x.1)
-                .then(self.ids[x.0 as usize].cmp(&self.ids[y.0 as usize]))
-        });
-        ranked.truncate(RESCORE_MIN.max(limit.saturating_mul(50)));
-        let mut out: Vec<(u64, f64)> = ranked
-            .into_iter()
-            .map(|(d, _)| {
-                let toks = self.doc(d as usize);
-                let s = name_score(
-                    qt.len(),
-                    toks.len(),
-                    |i| qt[i].is_initial,
-                    |j| self.vocab[toks[j] as usize].is_initial,
-                    |i, j| {
-                        let v = toks[j];
-                        match memo[i].get(&v) {
-                            Some(&s) => s,
-                            None => token_score(&qt[i], &self.vocab[v as usize]),
-                        }
-                    },
-                );
-                (self.ids[d as usize], s)
-            })
-            .collect();
-        sort_results(&mut out);
-        out.truncate(limit);
-        out
+        memo
     }
 
     /// The best `limit` persons by scoring every indexed name with the same scorer as
@@ -263,6 +276,20 @@ impl NameIndex {
         out.truncate(limit);
         out
     }
+}
+
+/// The most query parts used for retrieval (all parts are used for exact scoring).
+const MAX_QUERY_PARTS: usize = 8;
+
+/// The name score a person would get if each query part's best match were its own part and
+/// unmatched parts scored 0 (the aggregate of `score`, from part scores alone).
+fn estimate(part_scores: &[f32], query_len: usize, doc_len: usize) -> f64 {
+    let mut s: Vec<f64> = part_scores.iter().map(|&x| f64::from(x)).collect();
+    s.resize(query_len.max(s.len()), 0.0);
+    s.sort_by(|x, y| y.total_cmp(x));
+    let k = query_len.min(doc_len).max(1);
+    s.truncate(k);
+    crate::score::aggregate_pairs(&mut s, query_len.abs_diff(doc_len))
 }
 
 fn sort_results(out: &mut [(u64, f64)]) {

@@ -129,11 +129,21 @@ pub(crate) fn split_tokens(normalized: &str) -> Vec<String> {
             continue;
         }
         out.push(tok.to_owned());
-        if matches!(tok, "ter" | "der" | "տեր" | "тер" | "дер") {
+        if is_ter(tok) {
             join_next = true;
         }
     }
     out
+}
+
+/// Whether `split_tokens` would do more than split on spaces (a Ter/Der prefix or a
+/// patronymic marker is present).
+pub(crate) fn needs_joining(normalized: &str) -> bool {
+    normalized.split(' ').any(|t| is_marker(t) || is_ter(t))
+}
+
+fn is_ter(tok: &str) -> bool {
+    matches!(tok, "ter" | "der" | "տեր" | "тер" | "дер")
 }
 
 fn is_marker(tok: &str) -> bool {
@@ -185,7 +195,7 @@ pub(crate) fn token_data(tok: &str) -> TokenData {
             forms.push(f);
         }
     }
-    let is_initial = tok.chars().filter(|c| c.is_alphabetic()).count() == 1;
+    let is_initial = tok.chars().count() == 1 && tok.chars().all(char::is_alphanumeric);
     let first = primary
         .text
         .bytes()

@@ -38,8 +38,10 @@ pub use score::{CROSS_SUFFIX_SCORE, INITIAL_SCORE};
 pub use script::{char_script, script_of, Script};
 pub use translit::transliterate;
 
-use keys::{split_tokens, token_data, TokenData};
+use keys::{needs_joining, split_tokens, token_data, TokenData};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The similarity at or above which two names are taken as the same name.
 ///
@@ -123,7 +125,7 @@ pub struct NameAnalysis {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedName {
     normalized: String,
-    tokens: Vec<TokenData>,
+    tokens: Vec<Arc<TokenData>>,
 }
 
 impl PreparedName {
@@ -132,7 +134,7 @@ impl PreparedName {
         let normalized = normalize(name);
         let tokens = split_tokens(&normalized)
             .iter()
-            .map(|t| token_data(t))
+            .map(|t| Arc::new(token_data(t)))
             .collect();
         PreparedName { normalized, tokens }
     }
@@ -150,8 +152,55 @@ impl PreparedName {
             .collect()
     }
 
-    pub(crate) fn token_data(&self) -> &[TokenData] {
+    pub(crate) fn token_data(&self) -> &[Arc<TokenData>] {
         &self.tokens
+    }
+}
+
+/// Upper bound of cached name parts in a [`NameKeyer`]; the cache is emptied when reached.
+const KEYER_CACHE_MAX: usize = 1 << 20;
+
+/// Prepares many names, keying each distinct name part once (lists repeat the same given
+/// names and surnames, so most parts are cache hits). Gives the same results as
+/// [`PreparedName::new`].
+#[derive(Debug, Default)]
+pub struct NameKeyer {
+    cache: HashMap<String, Arc<TokenData>>,
+}
+
+impl NameKeyer {
+    /// An empty keyer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Normalises and keys `name`, reusing the keys of parts seen before.
+    pub fn prepare(&mut self, name: &str) -> PreparedName {
+        let normalized = normalize(name);
+        let mut tokens = Vec::with_capacity(4);
+        if needs_joining(&normalized) {
+            // Ter/Der joining and patronymic markers need the token list.
+            for t in split_tokens(&normalized) {
+                tokens.push(self.token(&t));
+            }
+        } else {
+            for t in normalized.split(' ').filter(|t| !t.is_empty()) {
+                tokens.push(self.token(t));
+            }
+        }
+        PreparedName { normalized, tokens }
+    }
+
+    fn token(&mut self, t: &str) -> Arc<TokenData> {
+        if let Some(d) = self.cache.get(t) {
+            return Arc::clone(d);
+        }
+        if self.cache.len() >= KEYER_CACHE_MAX {
+            self.cache.clear();
+        }
+        let d = Arc::new(token_data(t));
+        self.cache.insert(t.to_owned(), Arc::clone(&d));
+        d
     }
 }
 
@@ -209,9 +258,9 @@ pub fn token_key(token: &str) -> String {
 pub fn token_keys(token: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for t in PreparedName::new(token).tokens {
-        for f in t.forms {
+        for f in &t.forms {
             if !out.contains(&f.key) {
-                out.push(f.key);
+                out.push(f.key.clone());
             }
         }
     }

@@ -39,6 +39,34 @@ fn is_mark(c: char) -> bool {
         | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
 
+/// Whether `c` is a letter or digit of the scripts met most (ASCII, Latin-1 and Latin
+/// Extended-A, Cyrillic, Armenian, ə), answered without Unicode tables.
+fn is_fast_letter(c: char) -> bool {
+    matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '\u{00C0}'..='\u{00D6}' | '\u{00D8}'..='\u{00F6}'
+        | '\u{00F8}'..='\u{017F}' | '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{052F}'
+        | '\u{0531}'..='\u{0556}' | '\u{0561}'..='\u{0587}' | '\u{0259}' | '\u{018F}')
+}
+
+/// Whether `c` is in normal form on its own and lower-cases to a character that is too
+/// (so a name of such characters needs no normalisation pass).
+fn is_plain(c: char) -> bool {
+    c.is_ascii()
+        || matches!(c, '\u{00C0}'..='\u{00FF}' | '\u{0400}'..='\u{045F}' | '\u{0531}'..='\u{0556}'
+            | '\u{0561}'..='\u{0586}' | '\u{0259}' | '\u{018F}' | 'ğ' | 'Ğ' | 'ş' | 'Ş' | 'ı')
+}
+
+/// Lower case of a character for which `is_plain` holds (always one character).
+fn lower_plain(c: char) -> char {
+    let u = c as u32;
+    let l = match u {
+        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x410..=0x42F => u + 0x20,
+        0x400..=0x40F => u + 0x50,
+        0x531..=0x556 => u + 0x30,
+        _ => return c.to_lowercase().next().unwrap_or(c),
+    };
+    char::from_u32(l).unwrap_or(c)
+}
+
 /// Normalises a name: Unicode NFKC (which also splits the Armenian ligature և into ե + ւ),
 /// case folding, Russian ё to е, Turkish/Azerbaijani dotless ı to i, unified hyphens, dropped apostrophes, every other
 /// punctuation mark or symbol as a word break (so initials "R.Vardanyan" become "r vardanyan"),
@@ -52,15 +80,19 @@ pub fn normalize(name: &str) -> String {
         );
         return out;
     }
-    let composed: String = name.nfkc().collect();
-    let lowered: String = composed.chars().flat_map(char::to_lowercase).collect();
-    if is_nfkc_quick(lowered.chars()) == IsNormalized::Yes {
-        push_filtered(&mut out, lowered.chars());
-    } else {
-        let again: String = lowered.nfkc().collect();
-        push_filtered(&mut out, again.chars());
+    let plain = name.chars().all(is_plain);
+    if plain {
+        push_filtered(&mut out, name.chars().map(lower_plain));
+        return out;
     }
-    // Dropping a stray character can leave a letter next to a mark it composes with.
+    if is_nfkc_quick(name.chars()) == IsNormalized::Yes {
+        push_filtered(&mut out, name.chars().flat_map(char::to_lowercase));
+    } else {
+        let composed: String = name.nfkc().collect();
+        push_filtered(&mut out, composed.chars().flat_map(char::to_lowercase));
+    }
+    // Lower-casing, or dropping a stray character, can leave a sequence that is not in
+    // normal form (a letter next to a mark it composes with).
     if !out.is_ascii() && is_nfkc_quick(out.chars()) != IsNormalized::Yes {
         out = out.nfkc().collect();
     }
@@ -73,11 +105,10 @@ fn push_filtered(out: &mut String, chars: impl Iterator<Item = char>) {
     let mut pending_hyphen = false;
     let mut prev: Option<char> = None;
     for c in chars {
-        if is_apostrophe(c) {
-            // Dropped without breaking the word (checked first: ʼ is a letter to Unicode).
-            continue;
-        }
-        if c.is_alphanumeric() {
+        // The common letters first; ʼ (U+02BC) is a letter to Unicode but an apostrophe here.
+        let letter =
+            is_fast_letter(c) || (!is_apostrophe(c) && !c.is_ascii() && c.is_alphanumeric());
+        if letter {
             let c = match c {
                 'ё' => 'е',
                 // Upper case cannot carry Turkish/Azerbaijani dotless ı (ISMAYILOV), so
@@ -96,7 +127,13 @@ fn push_filtered(out: &mut String, chars: impl Iterator<Item = char>) {
             pending_hyphen = false;
             out.push(c);
             prev = Some(c);
-        } else if is_mark(c) {
+            continue;
+        }
+        if is_apostrophe(c) {
+            // Dropped without breaking the word.
+            continue;
+        }
+        if is_mark(c) {
             // A mark is kept only right after a letter; U+0307 after i is the residue of
             // lower-casing Turkish/Azerbaijani İ and carries nothing.
             let attached = !pending_space && !pending_hyphen && prev.is_some();
@@ -111,7 +148,7 @@ fn push_filtered(out: &mut String, chars: impl Iterator<Item = char>) {
             pending_space = true;
             prev = None;
         }
-        if !c.is_alphanumeric() && !is_mark(c) {
+        if !is_mark(c) {
             prev = None;
         }
     }

@@ -189,6 +189,11 @@ fn aggregate(scores: &mut [f64], all_initial: bool, extra: usize) -> f64 {
     s.clamp(0.0, 1.0)
 }
 
+/// The aggregate of matched pair scores with `extra` unmatched parts (no initials).
+pub(crate) fn aggregate_pairs(scores: &mut [f64], extra: usize) -> f64 {
+    aggregate(scores, false, extra)
+}
+
 /// Largest side for exhaustive assignment; longer names fall back to a greedy assignment.
 const EXHAUSTIVE_MAX: usize = 6;
 
@@ -300,7 +305,10 @@ fn greedy(mat: &[f64], initial: &[bool], rows: usize, cols: usize, extra: usize)
 }
 
 /// Similarity of two token lists.
-pub(crate) fn tokens_score(a: &[TokenData], b: &[TokenData]) -> f64 {
+pub(crate) fn tokens_score(
+    a: &[std::sync::Arc<TokenData>],
+    b: &[std::sync::Arc<TokenData>],
+) -> f64 {
     name_score(
         a.len(),
         b.len(),
