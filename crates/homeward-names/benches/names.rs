@@ -1,5 +1,6 @@
 //! Benchmarks: normalise + keys throughput, and index search against a full scan over
 //! 1,000,000 synthetic persons with the same scorer.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use homeward_names::{analyse, NameIndex, NameKeyer, PreparedName, SAME_NAME_THRESHOLD};
@@ -73,7 +74,7 @@ fn synthetic_name(rng: &mut ChaCha8Rng, p: &Pools) -> String {
         6..=7 => 1,
         _ => 2,
     };
-    let mut pick = |groups: &Vec<Vec<&'static str>>, rng: &mut ChaCha8Rng| -> String {
+    let pick = |groups: &Vec<Vec<&'static str>>, rng: &mut ChaCha8Rng| -> String {
         let g = &groups[rng.gen_range(0..groups.len())];
         let s = g[rng.gen_range(0..g.len())];
         if rng.gen_bool(0.05) {
