@@ -33,7 +33,16 @@ impl PartialDate {
     /// `19850307`, `07.03.1985`, `07/03/1985`, `7-3-1985`, `03.1985`. Returns `None` for
     /// anything else or for an impossible date such as `1985-13-45`.
     pub fn parse(text: &str) -> Option<PartialDate> {
-        let t = text.trim();
+        let mut t = text.trim();
+        // "About 1985" in the forms lists use: the year is what is known.
+        for prefix in ["circa", "approx.", "approx", "ca.", "ca", "c.", "~", "около", "շուրջ"] {
+            if let Some(rest) = t.strip_prefix(prefix) {
+                if rest.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+                    t = rest.trim_start();
+                    break;
+                }
+            }
+        }
         // Spreadsheets often append a midnight time to a date.
         let t = t.split(['T', ' ']).next().unwrap_or(t);
         if t.is_empty() {
