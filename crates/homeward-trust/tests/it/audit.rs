@@ -446,3 +446,37 @@ proptest! {
         );
     }
 }
+
+proptest! {
+    /// IV-4 in miniature: the parsers of outside input never panic and reject garbage.
+    #[test]
+    fn parsers_never_panic(text in "\\PC{0,300}", bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let verifier = CheckpointSigner::from_seed("k", &[7u8; 32]).unwrap().verifier();
+        prop_assert!(Checkpoint::from_note(&text, &verifier).is_err());
+        let _ = CheckpointVerifier::from_vkey(&text);
+        let _ = AuditEntry::from_bytes(&bytes);
+        let key = homeward_trust::envelope::RecordKey::generate(0, &mut rng(1));
+        prop_assert!(key.open("f", "r", &bytes).is_err());
+        let _ = homeward_trust::envelope::WrappedKey::from_bytes(&bytes);
+        let _ = homeward_trust::totp::TotpSecret::from_base32(&text);
+    }
+
+    /// Mutating a valid note anywhere (insert, delete or replace one character) never
+    /// yields a different checkpoint that verifies.
+    #[test]
+    fn mutated_notes_do_not_verify(pos in any::<prop::sample::Index>(), c in any::<char>(), op in 0u8..3) {
+        let signer = CheckpointSigner::from_seed("k", &[9u8; 32]).unwrap();
+        let cp = signer.sign("homeward.test/log", 12, [3u8; 32], 99).unwrap();
+        let mut chars: Vec<char> = cp.to_note().chars().collect();
+        let i = pos.index(chars.len());
+        match op {
+            0 => chars.insert(i, c),
+            1 => { chars.remove(i); }
+            _ => chars[i] = c,
+        }
+        let text: String = chars.into_iter().collect();
+        if let Ok(parsed) = Checkpoint::from_note(&text, &signer.verifier()) {
+            prop_assert_eq!(parsed, cp);
+        }
+    }
+}
