@@ -218,3 +218,68 @@ proptest! {
         }
     }
 }
+
+/// Two tables of one release that share their row totals (by place × status and by
+/// place × sex): a cell hidden in one must not be recoverable through the other.
+fn overlapping(a: [[u64; 2]; 2], b_first_col: [u64; 2]) -> (Vec<u64>, Vec<Equation>) {
+    // Layout: A cells 0..4, B cells 4..8, row totals 8..10, A column totals 10..12,
+    // B column totals 12..14, grand total 14.
+    let rows = [a[0][0] + a[0][1], a[1][0] + a[1][1]];
+    let b = [
+        [b_first_col[0], rows[0] - b_first_col[0]],
+        [b_first_col[1], rows[1] - b_first_col[1]],
+    ];
+    let mut v = vec![
+        a[0][0], a[0][1], a[1][0], a[1][1], b[0][0], b[0][1], b[1][0], b[1][1],
+    ];
+    v.extend_from_slice(&rows);
+    v.extend_from_slice(&[a[0][0] + a[1][0], a[0][1] + a[1][1]]);
+    v.extend_from_slice(&[b[0][0] + b[1][0], b[0][1] + b[1][1]]);
+    v.push(rows[0] + rows[1]);
+    let eqs: Vec<Equation> = vec![
+        vec![(0, 1), (1, 1), (8, -1)],
+        vec![(2, 1), (3, 1), (9, -1)],
+        vec![(4, 1), (5, 1), (8, -1)],
+        vec![(6, 1), (7, 1), (9, -1)],
+        vec![(0, 1), (2, 1), (10, -1)],
+        vec![(1, 1), (3, 1), (11, -1)],
+        vec![(4, 1), (6, 1), (12, -1)],
+        vec![(5, 1), (7, 1), (13, -1)],
+        vec![(8, 1), (9, 1), (14, -1)],
+        vec![(10, 1), (11, 1), (14, -1)],
+        vec![(12, 1), (13, 1), (14, -1)],
+    ];
+    (v, eqs)
+}
+
+#[test]
+fn overlapping_tables_in_one_release() {
+    let (values, eqs) = overlapping([[4, 30], [25, 40]], [20, 33]);
+    let s = suppress_linked(&values, &eqs, &SuppressionRule::default()).unwrap();
+    assert!(s.suppressed[0]);
+    assert!(s.still_recoverable.is_empty());
+    assert!(determined_cells(&eqs, &s.suppressed).is_empty());
+    if s.suppressed.iter().filter(|&&x| x).count() <= 13 {
+        assert_protected(&values, &eqs, &s.suppressed);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    #[test]
+    fn overlapping_tables_are_certified(a in any::<[[u8; 2]; 2]>(), f0 in 0.0f64..=1.0, f1 in 0.0f64..=1.0) {
+        let a = a.map(|r| r.map(|x| u64::from(x % 45)));
+        let rows = [a[0][0] + a[0][1], a[1][0] + a[1][1]];
+        let b = [(rows[0] as f64 * f0) as u64, (rows[1] as f64 * f1) as u64];
+        let (values, eqs) = overlapping(a, b);
+        let s = suppress_linked(&values, &eqs, &SuppressionRule::default()).unwrap();
+        prop_assert!(determined_cells(&eqs, &s.suppressed).is_empty() || !s.still_recoverable.is_empty());
+        let hidden = s.suppressed.iter().filter(|&&x| x).count();
+        if s.zero_complements == 0 && s.still_recoverable.is_empty() && hidden <= 13 {
+            let cert = certified(&values, &eqs, &s.suppressed);
+            for (i, (&h, &ok)) in s.suppressed.iter().zip(&cert).enumerate() {
+                prop_assert!(!h || ok, "cell {} of {:?}", i, values);
+            }
+        }
+    }
+}
