@@ -480,3 +480,50 @@ proptest! {
         }
     }
 }
+
+/// AT-3 differential test: roots and proofs equal those of `ct-merkle`, an independent
+/// RFC 6962 implementation, used here only as an oracle.
+fn oracle_pair(
+    n: u64,
+    seed: u64,
+) -> (
+    MerkleTree,
+    ct_merkle::mem_backed_tree::MemoryBackedTree<sha2::Sha256, Vec<u8>>,
+) {
+    let mut r = rng(seed);
+    let mut ours = MerkleTree::new();
+    let mut theirs = ct_merkle::mem_backed_tree::MemoryBackedTree::<sha2::Sha256, Vec<u8>>::new();
+    for _ in 0..n {
+        let mut item = vec![0u8; (r.next_u32() % 64) as usize];
+        r.fill_bytes(&mut item);
+        ours.push_leaf(leaf_hash(&item));
+        theirs.push(item);
+    }
+    (ours, theirs)
+}
+
+#[test]
+fn root_equals_ct_merkle_at_100k() {
+    let (ours, theirs) = oracle_pair(100_000, 60);
+    assert_eq!(ours.root()[..], theirs.root().as_bytes()[..]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn proofs_equal_ct_merkle(n in 1u64..3000, seed in any::<u64>(), i in any::<prop::sample::Index>(), m in any::<prop::sample::Index>()) {
+        let (ours, theirs) = oracle_pair(n, seed);
+        let (a, b) = (ours.root(), theirs.root());
+        prop_assert_eq!(&a[..], &b.as_bytes()[..]);
+        let idx = i.index(n as usize);
+        let flat: Vec<u8> = ours.inclusion_proof(idx as u64, n).unwrap().concat();
+        let p = theirs.prove_inclusion(idx);
+        prop_assert_eq!(&flat[..], p.as_bytes());
+        let old = m.index(n as usize) as u64; // 0..n-1 additions
+        if old > 0 {
+            let flat: Vec<u8> = ours.consistency_proof(old, n).unwrap().concat();
+            let p = theirs.prove_consistency((n - old) as usize);
+            prop_assert_eq!(&flat[..], p.as_bytes());
+        }
+    }
+}
