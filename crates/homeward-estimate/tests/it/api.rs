@@ -180,3 +180,28 @@ fn stratified_total_combines_strata() {
     let lcmcr = r.total.iter().find(|e| e.method == Method::Lcmcr).unwrap();
     assert!(lcmcr.lower < lcmcr.estimate && lcmcr.estimate < lcmcr.upper);
 }
+
+#[test]
+fn more_than_five_lists_are_searched_stepwise() {
+    let t = parse_table(include_str!("../data/new_orleans.csv")).unwrap();
+    assert_eq!(t.list_count(), 8);
+    let search = loglinear::search_models(&t);
+    assert!(!search.exhaustive);
+    // Far fewer than the 2^28 models of an exhaustive search, and never an inadmissible pick.
+    assert!(search.models.len() < 2_000);
+    assert!(search.models[search.best_aic].admissible());
+    assert!(search.models[search.best_bic].admissible());
+    assert!(search.models[search.best_aic].aic <= search.models[0].aic);
+    let est = estimate(
+        &t,
+        &EstimateOptions {
+            methods: MethodSelection::LogLinear,
+            ..quick()
+        },
+    )
+    .unwrap();
+    assert!(est[1]
+        .warnings
+        .iter()
+        .any(|w| matches!(w, Warning::StepwiseSearch { .. })));
+}
