@@ -4,7 +4,7 @@
 
 use crate::date::{DateStyle, SimpleDate};
 use crate::monitoring::PlaceSpec;
-use crate::names::{armenian_genitive, icao_from_russian, Script};
+use crate::names::{armenian_genitive, Script};
 use crate::population::TruePerson;
 use crate::rng::{mix, purpose, sigmoid, Stream};
 use crate::vocab::{Category, LegalStatus, Sex, Status};
@@ -858,19 +858,6 @@ fn attempt(
     hit
 }
 
-fn latin_alternatives(canonical: &str, entry_latin: &[&'static str], ru: &str) -> Vec<String> {
-    let mut alts: Vec<String> = entry_latin
-        .iter()
-        .filter(|v| **v != canonical)
-        .map(|v| (*v).to_string())
-        .collect();
-    let icao = icao_from_russian(ru);
-    if icao != canonical && !alts.contains(&icao) {
-        alts.push(icao);
-    }
-    alts
-}
-
 fn render_row(
     tpl: &Template,
     rates: &ErrorRates,
@@ -907,9 +894,8 @@ fn render_row(
         },
     };
     if tpl.script == Script::Latin {
-        let s_alts = latin_alternatives(p.family.canonical_latin(), &p.family.latin, p.family.ru);
-        let g_alts = latin_alternatives(p.given.canonical_latin(), &p.given.latin, p.given.ru);
-        let eligible = !s_alts.is_empty() || !g_alts.is_empty();
+        let (s_alts, g_alts) = (p.family.alternative_count(), p.given.alternative_count());
+        let eligible = s_alts > 0 || g_alts > 0;
         if attempt(
             &mut stats,
             &mut flags,
@@ -919,19 +905,16 @@ fn render_row(
             rng,
         ) {
             // Change whichever part has alternatives; both when both do, half of the time.
-            let both = !s_alts.is_empty() && !g_alts.is_empty() && rng.chance(0.5);
-            let do_surname = !s_alts.is_empty() && (both || g_alts.is_empty() || rng.chance(0.6));
-            let do_given = !g_alts.is_empty() && (both || !do_surname);
+            let both = s_alts > 0 && g_alts > 0 && rng.chance(0.5);
+            let do_surname = s_alts > 0 && (both || g_alts == 0 || rng.chance(0.6));
+            let do_given = g_alts > 0 && (both || !do_surname);
             if do_surname {
-                if let Some(s) = rng.pick(&s_alts) {
-                    let s = crate::names::gendered(s, p.family, female, Script::Latin);
-                    parts.surname = s.into_owned();
-                }
+                let s = p.family.alternative(rng.below(s_alts));
+                parts.surname =
+                    crate::names::gendered(s, p.family, female, Script::Latin).into_owned();
             }
             if do_given {
-                if let Some(g) = rng.pick(&g_alts) {
-                    parts.given = g.clone();
-                }
+                parts.given = p.given.alternative(rng.below(g_alts)).to_string();
             }
         }
     }

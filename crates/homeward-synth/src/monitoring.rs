@@ -244,8 +244,20 @@ pub(crate) fn generate_visits(
     persons: &[TruePerson],
     places: &[PlaceSpec],
 ) -> Vec<VisitSpec> {
+    // Who was ever held at each place, so a visit scans only those.
+    let mut ever_held: Vec<Vec<u32>> = vec![Vec::new(); places.len()];
+    for p in persons {
+        for place in [p.earlier_place, p.detention_place].into_iter().flatten() {
+            if let Some(v) = ever_held.get_mut(place) {
+                if v.last() != Some(&p.id) {
+                    v.push(p.id);
+                }
+            }
+        }
+    }
     let mut visits = Vec::new();
     for (pi, _) in places.iter().enumerate() {
+        let candidates = ever_held.get(pi).map(Vec::as_slice).unwrap_or(&[]);
         let mut rng = Stream::new(cfg.seed, purpose::VISIT, pi as u64);
         let mut date = SimpleDate::new(2020, 11, 20).add_days(rng.range(0, 40));
         let end = if cfg.as_of < ACCESS_CUT {
@@ -267,6 +279,7 @@ pub(crate) fn generate_visits(
                 HUMANITARIAN_ORG,
                 conditions,
                 persons,
+                candidates,
                 &mut rng,
             ));
             date = date.add_days(rng.range(45, 110));
@@ -285,7 +298,7 @@ pub(crate) fn generate_visits(
                 repeat_allowed: rng.chance(0.3),
                 list_provided: false,
             };
-            visits.push(visit(pi, d, org, conditions, persons, &mut rng));
+            visits.push(visit(pi, d, org, conditions, persons, candidates, &mut rng));
             d = d.add_days(rng.range(180, 400));
         }
     }
@@ -299,12 +312,13 @@ fn visit(
     organisation: &'static str,
     conditions: VisitConditions,
     persons: &[TruePerson],
+    candidates: &[u32],
     rng: &mut Stream,
 ) -> VisitSpec {
-    let mut held: Vec<u32> = persons
+    let mut held: Vec<u32> = candidates
         .iter()
-        .filter(|p| p.place_on(date) == Some(place))
-        .map(|p| p.id)
+        .copied()
+        .filter(|&id| persons.get(id as usize).and_then(|p| p.place_on(date)) == Some(place))
         .collect();
     // Without full access the team sees only some of those held.
     let share = if conditions.access_all { 1.0 } else { 0.3 };

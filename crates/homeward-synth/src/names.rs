@@ -25,6 +25,8 @@ pub struct NameEntry {
     pub ru: &'static str,
     /// Latin spellings; the first is the canonical (BGN-like Eastern) one.
     pub latin: Vec<&'static str>,
+    /// Passport-style spelling romanised from the Russian form (ICAO Doc 9303), e.g. Oganesian.
+    pub passport: String,
     /// Where the name comes from.
     pub origin: Origin,
     /// Frequency rank within its table (0 = most common).
@@ -35,6 +37,24 @@ impl NameEntry {
     /// The canonical Latin spelling.
     pub fn canonical_latin(&self) -> &'static str {
         self.latin.first().copied().unwrap_or(self.ru)
+    }
+
+    /// Number of Latin spellings other than the canonical one (the passport form included when
+    /// it differs from every table spelling).
+    pub fn alternative_count(&self) -> usize {
+        self.latin.len().saturating_sub(1) + usize::from(self.passport_is_distinct())
+    }
+
+    /// The `k`-th non-canonical Latin spelling, `k < alternative_count()`.
+    pub fn alternative(&self, k: usize) -> &str {
+        match self.latin.get(k + 1) {
+            Some(v) => v,
+            None => &self.passport,
+        }
+    }
+
+    fn passport_is_distinct(&self) -> bool {
+        !self.latin.iter().any(|v| *v == self.passport)
     }
 
     /// True for surnames that take a feminine ending (Russian-style -ov, -ev, -in).
@@ -154,6 +174,7 @@ fn entry(
     NameEntry {
         hy: hy.trim(),
         ru: ru.trim(),
+        passport: icao_from_russian(ru.trim()),
         latin: variants,
         origin,
         rank,
