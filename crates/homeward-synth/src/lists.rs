@@ -659,6 +659,20 @@ pub(crate) fn generate_lists(
     (lists, membership)
 }
 
+/// One row to write: whose it is and whether it repeats an earlier row.
+#[derive(Clone, Copy, Debug)]
+enum Copy {
+    Primary,
+    Duplicate,
+    Near,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    person: u32,
+    copy: Copy,
+}
+
 struct Produced {
     rows: Vec<Vec<String>>,
     truth: Vec<u32>,
@@ -682,65 +696,132 @@ fn generate_list(
         .iter()
         .map(|_| place_rng.normal() * tpl.coverage.place_spread)
         .collect();
-    let chunks: Vec<Produced> = persons
-        .par_chunks(2048)
+
+    // Who is named, and how often: cheap decisions first, so that the expensive rows can be
+    // rendered directly in the list's final order (allocated, and later freed, in that order).
+    let mut stats = ErrorStats::default();
+    let chunks: Vec<(Vec<Slot>, usize, usize, usize)> = persons
+        .par_chunks(8192)
         .map(|chunk| {
-            let mut out = Produced {
-                rows: Vec::new(),
-                truth: Vec::new(),
-                flags: Vec::new(),
-                stats: ErrorStats::default(),
-            };
+            let mut slots = Vec::new();
+            let (mut primaries, mut dups, mut nears) = (0, 0, 0);
             for p in chunk {
                 let mut rng = Stream::new(list_seed, purpose::LIST_ROW, u64::from(p.id));
                 if !rng.chance(inclusion(tpl, p, &place_effect)) {
                     continue;
                 }
-                person_rows(tpl, &rates, p, places, &mut rng, &mut out);
+                primaries += 1;
+                slots.push(Slot {
+                    person: p.id,
+                    copy: Copy::Primary,
+                });
+                if rng.chance(rates.duplicate) {
+                    dups += 1;
+                    slots.push(Slot {
+                        person: p.id,
+                        copy: Copy::Duplicate,
+                    });
+                }
+                if rng.chance(rates.near_duplicate) {
+                    nears += 1;
+                    slots.push(Slot {
+                        person: p.id,
+                        copy: Copy::Near,
+                    });
+                }
             }
-            out
+            (slots, primaries, dups, nears)
         })
         .collect();
-    let total: usize = chunks.iter().map(|c| c.rows.len()).sum();
-    let mut rows = Vec::with_capacity(total);
-    let mut truth = Vec::with_capacity(total);
-    let mut flags = Vec::with_capacity(total);
-    let mut stats = ErrorStats::default();
-    for c in chunks {
-        rows.extend(c.rows);
-        truth.extend(c.truth);
-        flags.extend(c.flags);
-        stats.add(&c.stats);
-    }
-    // Sources do not list people in our id order; a seeded shuffle hides it.
-    let mut order: Vec<(u64, usize)> = (0..rows.len())
-        .map(|i| (mix(list_seed ^ mix(purpose::LIST_ORDER + i as u64)), i))
-        .collect();
-    order.sort_unstable();
-    let mut slots: Vec<Option<Vec<String>>> = rows.into_iter().map(Some).collect();
-    let mut rows = Vec::with_capacity(total);
-    let mut new_truth = Vec::with_capacity(total);
-    let mut new_flags = Vec::with_capacity(total);
-    for (_, i) in order {
-        if let Some(r) = slots[i].take() {
-            rows.push(r);
-            new_truth.push(truth[i]);
-            new_flags.push(flags[i]);
+    let total: usize = chunks.iter().map(|c| c.0.len()).sum();
+    let mut keyed: Vec<(u64, Slot)> = Vec::with_capacity(total);
+    for (slots, primaries, dups, nears) in chunks {
+        stats.eligible[ErrorKind::Duplicate as usize] += primaries;
+        stats.eligible[ErrorKind::NearDuplicate as usize] += primaries;
+        stats.applied[ErrorKind::Duplicate as usize] += dups;
+        stats.applied[ErrorKind::NearDuplicate as usize] += nears;
+        for slot in slots {
+            let i = keyed.len() as u64;
+            // Sources do not list people in our id order; a seeded shuffle hides it.
+            keyed.push((
+                mix(list_seed ^ mix(purpose::LIST_ORDER.wrapping_mul(1 << 40) + i)),
+                slot,
+            ));
         }
     }
+    keyed.sort_unstable_by_key(|(k, _)| *k);
+
     let code = if edition == 0 {
         tpl.code.to_string()
     } else {
         format!("{}{}", tpl.code, edition + 1)
     };
-    if let Some(ci) = tpl.cols.iter().position(|(c, _)| *c == Col::RecordId) {
-        for (n, row) in rows.iter_mut().enumerate() {
-            row[ci] = if tpl.id_width <= 1 {
-                (n + 1).to_string()
-            } else {
-                format!("{code}-{:0w$}", n + 1, w = tpl.id_width)
+    let id_col = tpl.cols.iter().position(|(c, _)| *c == Col::RecordId);
+    let by_id = |id: u32| persons.get(id as usize);
+    let parts: Vec<Produced> = keyed
+        .par_chunks(8192)
+        .enumerate()
+        .map(|(ci, chunk)| {
+            let mut out = Produced {
+                rows: Vec::with_capacity(chunk.len()),
+                truth: Vec::with_capacity(chunk.len()),
+                flags: Vec::with_capacity(chunk.len()),
+                stats: ErrorStats::default(),
             };
-        }
+            for (k, (_, slot)) in chunk.iter().enumerate() {
+                let Some(p) = by_id(slot.person) else {
+                    continue;
+                };
+                let near = matches!(slot.copy, Copy::Near);
+                // A duplicate replays the primary row's stream, so it comes out identical.
+                let mut rng = Stream::new(
+                    list_seed,
+                    purpose::LIST_RENDER,
+                    u64::from(slot.person) * 2 + u64::from(near),
+                );
+                let (mut row, mut flags) = match slot.copy {
+                    Copy::Primary => {
+                        render_row(tpl, &rates, p, places, &mut rng, Some(&mut out.stats))
+                    }
+                    Copy::Duplicate => render_row(tpl, &rates, p, places, &mut rng, None),
+                    Copy::Near => {
+                        // The second report is written independently, with a little more noise.
+                        let noisier = ErrorRates {
+                            typo: (rates.typo * 4.0 + 0.2).min(1.0),
+                            alt_transliteration: (rates.alt_transliteration * 2.0 + 0.2).min(1.0),
+                            ..rates
+                        };
+                        render_row(tpl, &noisier, p, places, &mut rng, None)
+                    }
+                };
+                match slot.copy {
+                    Copy::Primary => {}
+                    Copy::Duplicate => flags.insert(ErrorKind::Duplicate),
+                    Copy::Near => flags.insert(ErrorKind::NearDuplicate),
+                }
+                if let Some(c) = id_col {
+                    let n = ci * 8192 + k + 1;
+                    row[c] = if tpl.id_width <= 1 {
+                        n.to_string()
+                    } else {
+                        format!("{code}-{n:0w$}", w = tpl.id_width)
+                    };
+                }
+                out.rows.push(row);
+                out.truth.push(slot.person);
+                out.flags.push(flags);
+            }
+            out
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(total);
+    let mut truth = Vec::with_capacity(total);
+    let mut flags = Vec::with_capacity(total);
+    for c in parts {
+        rows.extend(c.rows);
+        truth.extend(c.truth);
+        flags.extend(c.flags);
+        stats.add(&c.stats);
     }
     let name = if edition == 0 {
         tpl.name.to_string()
@@ -756,8 +837,8 @@ fn generate_list(
         fields: tpl.cols.iter().map(|(c, _)| c.field()).collect(),
         date_style: tpl.date_style,
         rows,
-        truth: new_truth,
-        flags: new_flags,
+        truth,
+        flags,
         rates,
         stats,
     }
@@ -789,48 +870,6 @@ struct Parts {
     surname: String,
     given: String,
     patronymic: String,
-}
-
-fn person_rows(
-    tpl: &Template,
-    rates: &ErrorRates,
-    p: &TruePerson,
-    places: &[PlaceSpec],
-    rng: &mut Stream,
-    out: &mut Produced,
-) {
-    let (row, flags) = render_row(tpl, rates, p, places, rng, Some(&mut out.stats));
-    out.stats.eligible[ErrorKind::Duplicate as usize] += 1;
-    out.stats.eligible[ErrorKind::NearDuplicate as usize] += 1;
-    let dup = rng.chance(rates.duplicate);
-    let near = rng.chance(rates.near_duplicate);
-    let mut extra = Vec::new();
-    if dup {
-        out.stats.applied[ErrorKind::Duplicate as usize] += 1;
-        let mut f = flags;
-        f.insert(ErrorKind::Duplicate);
-        extra.push((row.clone(), f));
-    }
-    if near {
-        out.stats.applied[ErrorKind::NearDuplicate as usize] += 1;
-        // The second report is written independently, with a little more noise.
-        let noisier = ErrorRates {
-            typo: (rates.typo * 4.0 + 0.2).min(1.0),
-            alt_transliteration: (rates.alt_transliteration * 2.0 + 0.2).min(1.0),
-            ..*rates
-        };
-        let (r2, mut f2) = render_row(tpl, &noisier, p, places, rng, None);
-        f2.insert(ErrorKind::NearDuplicate);
-        extra.push((r2, f2));
-    }
-    out.rows.push(row);
-    out.truth.push(p.id);
-    out.flags.push(flags);
-    for (r, f) in extra {
-        out.rows.push(r);
-        out.truth.push(p.id);
-        out.flags.push(f);
-    }
 }
 
 /// Counts eligibility and application of one error kind.
@@ -988,11 +1027,11 @@ fn render_row(
     for (col, _) in tpl.cols {
         let cell = match col {
             Col::RecordId => String::new(),
-            Col::Surname => parts.surname.clone(),
-            Col::Given => parts.given.clone(),
+            Col::Surname => std::mem::take(&mut parts.surname),
+            Col::Given => std::mem::take(&mut parts.given),
             Col::Patronymic => {
                 if with_patronymic {
-                    parts.patronymic.clone()
+                    std::mem::take(&mut parts.patronymic)
                 } else {
                     String::new()
                 }
@@ -1035,24 +1074,25 @@ fn render_row(
         row.push(cell);
     }
     // A blank field: any filled non-name column, or (rarely) the given name of a split list.
-    let candidates: Vec<usize> = tpl
-        .cols
-        .iter()
-        .enumerate()
-        .filter(|(i, (c, _))| {
-            (!c.is_name() && *c != Col::RecordId && !row[*i].is_empty()) || *c == Col::Given
-        })
-        .map(|(i, _)| i)
-        .collect();
+    let blankable = |i: usize, c: Col| {
+        (!c.is_name() && c != Col::RecordId && !row[i].is_empty()) || c == Col::Given
+    };
+    let candidates = (0..tpl.cols.len())
+        .filter(|&i| blankable(i, tpl.cols[i].0))
+        .count();
     if attempt(
         &mut stats,
         &mut flags,
         ErrorKind::MissingField,
-        !candidates.is_empty(),
+        candidates > 0,
         rates.missing_field,
         rng,
     ) {
-        if let Some(&i) = rng.pick(&candidates) {
+        let k = rng.below(candidates);
+        let pick = (0..tpl.cols.len())
+            .filter(|&i| blankable(i, tpl.cols[i].0))
+            .nth(k);
+        if let Some(i) = pick {
             row[i].clear();
         }
     }

@@ -244,20 +244,31 @@ pub(crate) fn generate_visits(
     persons: &[TruePerson],
     places: &[PlaceSpec],
 ) -> Vec<VisitSpec> {
-    // Who was ever held at each place, so a visit scans only those.
-    let mut ever_held: Vec<Vec<u32>> = vec![Vec::new(); places.len()];
+    // Each place's stays as compact (from, until, person) day intervals, so a visit scans a
+    // small contiguous array instead of the whole population.
+    let mut stays: Vec<Vec<(i64, i64, u32)>> = vec![Vec::new(); places.len()];
     for p in persons {
-        for place in [p.earlier_place, p.detention_place].into_iter().flatten() {
-            if let Some(v) = ever_held.get_mut(place) {
-                if v.last() != Some(&p.id) {
-                    v.push(p.id);
+        let Some(place) = p.detention_place else {
+            continue;
+        };
+        let start = p.capture_date.to_days();
+        let end = p.end_date.map_or(i64::MAX, SimpleDate::to_days);
+        let moved = match (p.earlier_place, p.transfer_date) {
+            (Some(early), Some(t)) => {
+                if let Some(v) = stays.get_mut(early) {
+                    v.push((start, t.to_days(), p.id));
                 }
+                t.to_days()
             }
+            _ => start,
+        };
+        if let Some(v) = stays.get_mut(place) {
+            v.push((moved, end, p.id));
         }
     }
     let mut visits = Vec::new();
     for (pi, _) in places.iter().enumerate() {
-        let candidates = ever_held.get(pi).map(Vec::as_slice).unwrap_or(&[]);
+        let candidates = stays.get(pi).map(Vec::as_slice).unwrap_or(&[]);
         let mut rng = Stream::new(cfg.seed, purpose::VISIT, pi as u64);
         let mut date = SimpleDate::new(2020, 11, 20).add_days(rng.range(0, 40));
         let end = if cfg.as_of < ACCESS_CUT {
@@ -278,7 +289,6 @@ pub(crate) fn generate_visits(
                 date,
                 HUMANITARIAN_ORG,
                 conditions,
-                persons,
                 candidates,
                 &mut rng,
             ));
@@ -298,7 +308,7 @@ pub(crate) fn generate_visits(
                 repeat_allowed: rng.chance(0.3),
                 list_provided: false,
             };
-            visits.push(visit(pi, d, org, conditions, persons, candidates, &mut rng));
+            visits.push(visit(pi, d, org, conditions, candidates, &mut rng));
             d = d.add_days(rng.range(180, 400));
         }
     }
@@ -311,15 +321,16 @@ fn visit(
     date: SimpleDate,
     organisation: &'static str,
     conditions: VisitConditions,
-    persons: &[TruePerson],
-    candidates: &[u32],
+    stays: &[(i64, i64, u32)],
     rng: &mut Stream,
 ) -> VisitSpec {
-    let mut held: Vec<u32> = candidates
+    let day = date.to_days();
+    let mut held: Vec<u32> = stays
         .iter()
-        .copied()
-        .filter(|&id| persons.get(id as usize).and_then(|p| p.place_on(date)) == Some(place))
+        .filter(|(from, until, _)| *from <= day && day < *until)
+        .map(|(_, _, id)| *id)
         .collect();
+    held.sort_unstable();
     // Without full access the team sees only some of those held.
     let share = if conditions.access_all { 1.0 } else { 0.3 };
     held.retain(|_| rng.chance(share));

@@ -21,6 +21,7 @@ pub(crate) mod purpose {
     pub const VISIT: u64 = 6;
     pub const EVENT: u64 = 7;
     pub const ENQUIRY: u64 = 8;
+    pub const LIST_RENDER: u64 = 9;
 }
 
 /// A SplitMix64 generator; tiny, fast, and stable across library versions.
