@@ -1,11 +1,11 @@
 //! In-memory name search: an inverted index from token keys and key n-grams to distinct
 //! tokens, and from tokens to persons; candidates are pruned, then scored exactly.
 
+use crate::fxhash::FxHashMap as HashMap;
 use crate::keys::{split_tokens, token_data, TokenData};
 use crate::normalize::normalize;
 use crate::score::{name_score, token_score};
 use crate::PreparedName;
-use std::collections::HashMap;
 
 /// Vocabulary tokens whose score against a query token is below this are not followed to
 /// their persons (a pair that weak cannot lift a name near the threshold).
@@ -74,7 +74,7 @@ impl NameIndex {
             doc_offsets: vec![0],
             ..NameIndex::default()
         };
-        let mut lookup: HashMap<String, u32> = HashMap::new();
+        let mut lookup: HashMap<String, u32> = HashMap::default();
         for (id, name) in entries {
             let doc = ix.ids.len() as u32;
             ix.ids.push(id);
@@ -160,7 +160,7 @@ impl NameIndex {
         // Per person reached: a slot holding the best score per query part.
         let mut slot_of: Vec<u32> = vec![u32::MAX; self.ids.len()];
         let mut docs: Vec<u32> = Vec::new();
-        let mut part_scores: Vec<[f32; MAX_QUERY_PARTS]> = Vec::new();
+        let mut part_scores: Vec<[(f32, u32); MAX_QUERY_PARTS]> = Vec::new();
         for (i, m) in memo.iter().enumerate() {
             for (&v, &s) in m {
                 for &d in &self.vocab_docs[v as usize] {
@@ -168,17 +168,22 @@ impl NameIndex {
                     if *slot == u32::MAX {
                         *slot = docs.len() as u32;
                         docs.push(d);
-                        part_scores.push([0.0; MAX_QUERY_PARTS]);
+                        part_scores.push([(0.0, u32::MAX); MAX_QUERY_PARTS]);
                     }
                     let cell = &mut part_scores[*slot as usize][i];
-                    *cell = cell.max(s as f32);
+                    if s as f32 > cell.0 || (s as f32 == cell.0 && v < cell.1) {
+                        *cell = (s as f32, v);
+                    }
                 }
             }
         }
         let mut ranked: Vec<(u32, f64)> = docs
             .iter()
             .zip(&part_scores)
-            .map(|(&d, sc)| (d, estimate(&sc[..nq], qt.len(), self.doc(d as usize).len())))
+            .map(|(&d, sc)| {
+                let toks = self.doc(d as usize);
+                (d, estimate(&sc[..nq], qt.len(), toks))
+            })
             .collect();
         let keep = RESCORE_MIN.max(limit.saturating_mul(50));
         let by_estimate = |x: &(u32, f64), y: &(u32, f64)| {
@@ -217,8 +222,8 @@ impl NameIndex {
     /// For each query part, the vocabulary entries reached through keys or enough shared
     /// trigrams, with their token scores, keeping those at or above `TOKEN_FLOOR`.
     fn match_vocabulary(&self, qt: &[std::sync::Arc<TokenData>]) -> Vec<HashMap<u32, f64>> {
-        let mut memo: Vec<HashMap<u32, f64>> = vec![HashMap::new(); qt.len()];
-        let mut counts: HashMap<u32, u32> = HashMap::new();
+        let mut memo: Vec<HashMap<u32, f64>> = vec![HashMap::default(); qt.len()];
+        let mut counts: HashMap<u32, u32> = HashMap::default();
         for (i, t) in qt.iter().enumerate() {
             if t.is_initial {
                 continue;
@@ -282,14 +287,33 @@ impl NameIndex {
 const MAX_QUERY_PARTS: usize = 8;
 
 /// The name score a person would get if each query part's best match were its own part and
-/// unmatched parts scored 0 (the aggregate of `score`, from part scores alone).
-fn estimate(part_scores: &[f32], query_len: usize, doc_len: usize) -> f64 {
-    let mut s: Vec<f64> = part_scores.iter().map(|&x| f64::from(x)).collect();
-    s.resize(query_len.max(s.len()), 0.0);
+/// unmatched parts scored 0 (the aggregate of `score`, from part scores alone). Query
+/// parts whose best match is the same part of the person compete for it: only as many of
+/// them count as the person has copies of that part (Ashot Ashot against one Ashot).
+fn estimate(part_scores: &[(f32, u32)], query_len: usize, doc_tokens: &[u32]) -> f64 {
+    let mut s = [0.0f64; MAX_QUERY_PARTS];
+    for (i, &(x, v)) in part_scores.iter().enumerate() {
+        if v == u32::MAX {
+            continue;
+        }
+        let copies = doc_tokens.iter().filter(|&&t| t == v).count();
+        let better = part_scores
+            .iter()
+            .enumerate()
+            .filter(|&(j, &(y, w))| w == v && (y > x || (y == x && j < i)))
+            .count();
+        if better < copies {
+            s[i] = f64::from(x);
+        }
+    }
     s.sort_by(|x, y| y.total_cmp(x));
-    let k = query_len.min(doc_len).max(1);
-    s.truncate(k);
-    crate::score::aggregate_pairs(&mut s, query_len.abs_diff(doc_len))
+    let doc_len = doc_tokens.len();
+    let k = query_len.min(doc_len).clamp(1, MAX_QUERY_PARTS);
+    if query_len > MAX_QUERY_PARTS && doc_len >= query_len {
+        // More parts than slots: the weakest is unknown, so assume none matched.
+        s[k - 1] = 0.0;
+    }
+    crate::score::aggregate_pairs(&mut s[..k], query_len.abs_diff(doc_len))
 }
 
 fn sort_results(out: &mut [(u64, f64)]) {
@@ -340,5 +364,22 @@ mod tests {
             ix.scan("Ruben Vardanian", 5)
         );
         assert!(ix.search("", 5).is_empty());
+        // A query repeating a part (given name and father's name alike) must not prefer
+        // persons with an extra unrelated part.
+        let mut people: Vec<(u64, String)> = (0..600)
+            .map(|i| {
+                (
+                    i,
+                    format!("Minasyan Ashot Karen{}", "a".repeat(i as usize % 7)),
+                )
+            })
+            .collect();
+        people.push((1000, "Minasyan Ashot".to_owned()));
+        let ix = NameIndex::new(people.iter().map(|(i, s)| (*i, s.as_str())));
+        assert_eq!(
+            ix.search("Minasian Ashod Ашот", 1),
+            ix.scan("Minasian Ashod Ашот", 1)
+        );
+        assert_eq!(ix.search("Minasian Ashod Ашот", 1)[0].0, 1000);
     }
 }

@@ -136,10 +136,10 @@ pub(crate) fn split_tokens(normalized: &str) -> Vec<String> {
     out
 }
 
-/// Whether `split_tokens` would do more than split on spaces (a Ter/Der prefix or a
-/// patronymic marker is present).
-pub(crate) fn needs_joining(normalized: &str) -> bool {
-    normalized.split(' ').any(|t| is_marker(t) || is_ter(t))
+/// Whether this token makes `split_tokens` do more than split on spaces (a Ter/Der prefix
+/// or a patronymic marker).
+pub(crate) fn needs_joining(token: &str) -> bool {
+    is_marker(token) || is_ter(token)
 }
 
 fn is_ter(tok: &str) -> bool {

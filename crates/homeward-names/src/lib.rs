@@ -23,7 +23,28 @@
 //!    with [`SAME_NAME_THRESHOLD`].
 //! 6. [`NameIndex`]: in-memory search by keys and n-grams; [`index_terms`] is what a
 //!    database-backed index stores per name.
+//!
+//! # Decisions
+//! * Gender forms of a surname or a patronymic are the same name (Aliyev = Aliyeva,
+//!   Samvelovich = Samvelovna); gender forms of a given name are not (Aleksandr and
+//!   Aleksandra score at most 0.75). Sex is a separate field for linkage to use.
+//! * Ter-/Der- prefixed surnames are the same name as the bare surname.
+//! * A Russified or Azerbaijani suffix form of the same stem (Gasparyan/Kasparov,
+//!   Grigoryan/Grigoryev, Hasanov/Hasanli) scores [`CROSS_SUFFIX_SCORE`] (0.9): the same
+//!   name, slightly below an exact key match. -zade is not part of this (Alizade is not
+//!   Aliyev).
+//! * Name frequency (rare versus common names) is left to linkage.
+//! * Names typed in ASCII lose what only a diacritic told: Azerbaijani ə written a or e
+//!   (Karimov/Kerimov), Latin g for Armenian h (Vaganyan for Vahanyan), French j for zh
+//!   (Joukov) are not recognised; the misses are listed by the `variant_table` test.
+//!
+//! # Search in a database
+//! Store `(person_id, term)` rows from [`index_terms`] for every name of a person. For a
+//! query, compute its terms, select the persons sharing the most terms (keys "k:" weigh
+//! most), and score the best few hundred with [`similarity_prepared`]. [`NameIndex`] does
+//! the same in memory, with the token scores memoised per query.
 
+mod fxhash;
 mod index;
 mod keys;
 mod normalize;
@@ -39,7 +60,6 @@ pub use script::{char_script, script_of, Script};
 pub use translit::transliterate;
 
 use keys::{needs_joining, split_tokens, token_data, TokenData};
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -165,7 +185,7 @@ const KEYER_CACHE_MAX: usize = 1 << 20;
 /// [`PreparedName::new`].
 #[derive(Debug, Default)]
 pub struct NameKeyer {
-    cache: HashMap<String, Arc<TokenData>>,
+    cache: fxhash::FxHashMap<String, Arc<TokenData>>,
 }
 
 impl NameKeyer {
@@ -178,15 +198,16 @@ impl NameKeyer {
     pub fn prepare(&mut self, name: &str) -> PreparedName {
         let normalized = normalize(name);
         let mut tokens = Vec::with_capacity(4);
-        if needs_joining(&normalized) {
-            // Ter/Der joining and patronymic markers need the token list.
-            for t in split_tokens(&normalized) {
-                tokens.push(self.token(&t));
+        for t in normalized.split(' ').filter(|t| !t.is_empty()) {
+            if needs_joining(t) {
+                // Ter/Der joining and patronymic markers need the whole token list.
+                tokens.clear();
+                for t in split_tokens(&normalized) {
+                    tokens.push(self.token(&t));
+                }
+                break;
             }
-        } else {
-            for t in normalized.split(' ').filter(|t| !t.is_empty()) {
-                tokens.push(self.token(t));
-            }
+            tokens.push(self.token(t));
         }
         PreparedName { normalized, tokens }
     }

@@ -48,7 +48,28 @@ pub(crate) fn edit_similarity(a: &str, b: &str) -> f64 {
     (1.0 - weighted_osa(a, b) / longer as f64).max(0.0)
 }
 
+/// Keys longer than this are compared with heap rows instead of stack rows.
+const STACK_ROW: usize = 48;
+
 fn weighted_osa(a: &[u8], b: &[u8]) -> f64 {
+    if b.len() < STACK_ROW {
+        let mut rows = [[0.0f64; STACK_ROW]; 3];
+        let [r0, r1, r2] = &mut rows;
+        weighted_osa_rows(a, b, r0, r1, r2)
+    } else {
+        let m = b.len() + 1;
+        let (mut r0, mut r1, mut r2) = (vec![0.0; m], vec![0.0; m], vec![0.0; m]);
+        weighted_osa_rows(a, b, &mut r0, &mut r1, &mut r2)
+    }
+}
+
+fn weighted_osa_rows(
+    a: &[u8],
+    b: &[u8],
+    prev2: &mut [f64],
+    prev: &mut [f64],
+    cur: &mut [f64],
+) -> f64 {
     let m = b.len();
     let indel = |c: u8, pos: usize| -> f64 {
         let w = if is_key_vowel(c) { VOWEL_INDEL } else { 1.0 };
@@ -58,12 +79,11 @@ fn weighted_osa(a: &[u8], b: &[u8]) -> f64 {
             w
         }
     };
-    let mut prev2: Vec<f64> = vec![0.0; m + 1];
-    let mut prev: Vec<f64> = vec![0.0; m + 1];
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    prev[0] = 0.0;
     for j in 1..=m {
         prev[j] = prev[j - 1] + indel(b[j - 1], j - 1);
     }
-    let mut cur: Vec<f64> = vec![0.0; m + 1];
     for i in 1..=a.len() {
         cur[0] = prev[0] + indel(a[i - 1], i - 1);
         for j in 1..=m {
