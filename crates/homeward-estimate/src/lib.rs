@@ -4,6 +4,18 @@
 //!
 //! The entry point is [`estimate`] (one table) or [`estimate_stratified`] (one table per
 //! stratum plus a combined total). Every estimate carries an interval and warnings.
+//!
+//! Decisions, with the reasons in the items they concern:
+//! - A history written twice in a CSV is summed ([`parse_table`]); a positive count on the
+//!   all-zero history is refused.
+//! - Log-linear models: main effects plus any subset of two-way interactions; an interaction
+//!   between lists that share nobody is fitted at its boundary (cells removed, parameter
+//!   still counted, as SparseMSE does); fits that diverge or are rank-deficient are never
+//!   selected or averaged. AIC and BIC follow Rcapture (BIC's n = people observed).
+//! - Intervals: Cormack's profile likelihood per model, searched up to 20 × N̂ (warning if
+//!   the end is not reached); the averaged estimate uses AIC weights and the MATA-Wald
+//!   interval on log n0; strata combine as described in [`estimate_stratified`].
+//! - LCMCR follows the R package's sampler and documented defaults ([`LcmcrOptions`]).
 
 mod diagnostics;
 mod glm;

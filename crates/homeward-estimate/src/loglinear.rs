@@ -55,6 +55,9 @@ pub struct ModelFit {
     pub diverged: bool,
     /// The design is not of full rank: some parameter is not identifiable.
     pub rank_deficient: bool,
+    /// Fitted coefficients: intercept, the k main effects, then the interactions of
+    /// `pairs` that are not at the boundary, in order.
+    pub coefficients: Vec<f64>,
 }
 
 impl ModelFit {
@@ -144,6 +147,37 @@ pub fn fit_model(table: &OverlapTable, pairs: &[(usize, usize)]) -> ModelFit {
     summarise(table, &md, &fit)
 }
 
+/// Fits a neighbour of an already fitted model, starting IRLS from the parent's
+/// coefficients (0 for a new interaction). The likelihood is concave, so the optimum is the
+/// same as from a cold start; on 15 lists this saves most of the iterations of a stepwise
+/// search.
+fn fit_model_from(table: &OverlapTable, pairs: &[(usize, usize)], parent: &ModelFit) -> ModelFit {
+    let md = build_design(table, pairs);
+    let k = table.list_count();
+    let usable = parent.admissible() && parent.coefficients.len() > k;
+    if !usable {
+        let fit = fit_poisson(&md.design, &md.y, None);
+        return summarise(table, &md, &fit);
+    }
+    let parent_active: Vec<(usize, usize)> = parent
+        .pairs
+        .iter()
+        .copied()
+        .filter(|p| !parent.boundary_pairs.contains(p))
+        .collect();
+    let mut start = parent.coefficients[..=k].to_vec();
+    for p in md.pairs.iter().filter(|p| !md.boundary.contains(p)) {
+        let c = parent_active
+            .iter()
+            .position(|q| q == p)
+            .and_then(|i| parent.coefficients.get(1 + k + i).copied())
+            .unwrap_or(0.0);
+        start.push(c);
+    }
+    let fit = fit_poisson(&md.design, &md.y, Some(&start));
+    summarise(table, &md, &fit)
+}
+
 fn summarise(table: &OverlapTable, md: &ModelDesign, fit: &PoissonFit) -> ModelFit {
     let n = table.observed() as f64;
     let u = fit.beta.first().copied().unwrap_or(f64::NAN);
@@ -169,6 +203,7 @@ fn summarise(table: &OverlapTable, md: &ModelDesign, fit: &PoissonFit) -> ModelF
         saturated: md.design.columns >= md.design.rows.len(),
         diverged: !fit.converged || runaway || !u.is_finite() || !fit.var_intercept.is_finite(),
         rank_deficient: fit.rank_deficient,
+        coefficients: fit.beta.clone(),
     }
 }
 
@@ -269,7 +304,12 @@ fn stepwise(
             .collect();
         let fits: Vec<(u128, ModelFit)> = missing
             .par_iter()
-            .map(|&m| (m, fit_model(table, &pairs_from_mask(all, m))))
+            .map(|&m| {
+                (
+                    m,
+                    fit_model_from(table, &pairs_from_mask(all, m), &current_fit),
+                )
+            })
             .collect();
         visited.extend(fits);
         let mut best_step: Option<(u128, f64)> = None;
