@@ -116,11 +116,11 @@ def main() -> None:
     db = DuckDBAPI()
     linker = Linker(frames if len(frames) > 1 else frames[0], settings, db_api=db)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "family_name", "dob")], recall=0.7
+        [block_on("given_name", "family_name", "birth_year")], recall=0.7
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=42)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("family_name", "birth_year"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "birth_year"))
     pred = linker.inference.predict(threshold_match_probability=threshold)
     df = pred.as_pandas_dataframe()
     df = df[df["match_probability"] >= threshold]

@@ -223,7 +223,7 @@ fn read_input(
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let mut date = |field: &'static str, unreadable: &mut Unreadable| -> Option<PartialDate> {
+        let date = |field: &'static str, unreadable: &mut Unreadable| -> Option<PartialDate> {
             let raw = get(field)?;
             let d = PartialDate::parse(&raw);
             if d.is_none() {
