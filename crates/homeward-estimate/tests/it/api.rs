@@ -205,3 +205,35 @@ fn more_than_five_lists_are_searched_stepwise() {
         .iter()
         .any(|w| matches!(w, Warning::StepwiseSearch { .. })));
 }
+
+/// With one latent class LCMCR is the Bayesian independence model; under the 1/N prior its
+/// posterior of N must agree with the independence MLE and its profile interval (a check
+/// of the whole sampler: allocation, λ, n0 and the negative binomial step).
+#[test]
+fn one_class_lcmcr_agrees_with_the_independence_model() {
+    for text in [KOSOVO, include_str!("../data/madigan_york_5lists.csv")] {
+        let t = parse_table(text).unwrap();
+        let fit = loglinear::fit_model(&t, &[]);
+        let ci = loglinear::profile_interval(&t, &fit, 0.95);
+        let opts = LcmcrOptions {
+            truncation: 1,
+            chains: 2,
+            burnin: 500,
+            samples: 1_000,
+            thinning: 2,
+            ..Default::default()
+        };
+        let r = lcmcr::lcmcr(&t, &opts, 11, 0.95);
+        let close = |a: f64, b: f64, share: f64| (a - b).abs() <= share * b;
+        assert!(
+            close(r.median, fit.estimate, 0.01),
+            "{} vs {}",
+            r.median,
+            fit.estimate
+        );
+        assert!(
+            close(r.lower, ci.lower, 0.015) && close(r.upper, ci.upper, 0.015),
+            "{r:?} vs {ci:?}"
+        );
+    }
+}
