@@ -266,53 +266,62 @@ pub(crate) fn generate_visits(
             v.push((moved, end, p.id));
         }
     }
-    let mut visits = Vec::new();
-    for (pi, _) in places.iter().enumerate() {
-        let candidates = stays.get(pi).map(Vec::as_slice).unwrap_or(&[]);
-        let mut rng = Stream::new(cfg.seed, purpose::VISIT, pi as u64);
-        let mut date = SimpleDate::new(2020, 11, 20).add_days(rng.range(0, 40));
-        let end = if cfg.as_of < ACCESS_CUT {
-            cfg.as_of
-        } else {
-            ACCESS_CUT
-        };
-        while date < end {
-            let late = date >= SimpleDate::new(2024, 6, 1);
-            let conditions = VisitConditions {
-                access_all: rng.chance(if late { 0.5 } else { 0.85 }),
-                private_interviews: rng.chance(if late { 0.4 } else { 0.8 }),
-                repeat_allowed: rng.chance(if late { 0.6 } else { 0.95 }),
-                list_provided: rng.chance(if late { 0.3 } else { 0.7 }),
-            };
-            visits.push(visit(
-                pi,
-                date,
-                HUMANITARIAN_ORG,
-                conditions,
-                candidates,
-                &mut rng,
-            ));
-            date = date.add_days(rng.range(45, 110));
-        }
-        // After the cut only rare, restricted visits by others remain.
-        let mut d = ACCESS_CUT.add_days(rng.range(30, 200));
-        while d < cfg.as_of {
-            let org = if rng.chance(0.5) {
-                "Ombudsperson's office"
-            } else {
-                "Diplomatic mission"
-            };
-            let conditions = VisitConditions {
-                access_all: false,
-                private_interviews: rng.chance(0.1),
-                repeat_allowed: rng.chance(0.3),
-                list_provided: false,
-            };
-            visits.push(visit(pi, d, org, conditions, candidates, &mut rng));
-            d = d.add_days(rng.range(180, 400));
-        }
-    }
+    use rayon::prelude::*;
+    // Places are independent (each has its own stream), so they run in parallel.
+    let per_place: Vec<Vec<VisitSpec>> = (0..places.len())
+        .into_par_iter()
+        .map(|pi| place_visits(cfg, pi, stays.get(pi).map(Vec::as_slice).unwrap_or(&[])))
+        .collect();
+    let mut visits = per_place.concat();
     visits.sort_by_key(|v| (v.date, v.place));
+    visits
+}
+
+/// All visits to place `pi`, given who stayed there when.
+fn place_visits(cfg: &ScenarioConfig, pi: usize, candidates: &[(i64, i64, u32)]) -> Vec<VisitSpec> {
+    let mut visits = Vec::new();
+    let mut rng = Stream::new(cfg.seed, purpose::VISIT, pi as u64);
+    let mut date = SimpleDate::new(2020, 11, 20).add_days(rng.range(0, 40));
+    let end = if cfg.as_of < ACCESS_CUT {
+        cfg.as_of
+    } else {
+        ACCESS_CUT
+    };
+    while date < end {
+        let late = date >= SimpleDate::new(2024, 6, 1);
+        let conditions = VisitConditions {
+            access_all: rng.chance(if late { 0.5 } else { 0.85 }),
+            private_interviews: rng.chance(if late { 0.4 } else { 0.8 }),
+            repeat_allowed: rng.chance(if late { 0.6 } else { 0.95 }),
+            list_provided: rng.chance(if late { 0.3 } else { 0.7 }),
+        };
+        visits.push(visit(
+            pi,
+            date,
+            HUMANITARIAN_ORG,
+            conditions,
+            candidates,
+            &mut rng,
+        ));
+        date = date.add_days(rng.range(45, 110));
+    }
+    // After the cut only rare, restricted visits by others remain.
+    let mut d = ACCESS_CUT.add_days(rng.range(30, 200));
+    while d < cfg.as_of {
+        let org = if rng.chance(0.5) {
+            "Ombudsperson's office"
+        } else {
+            "Diplomatic mission"
+        };
+        let conditions = VisitConditions {
+            access_all: false,
+            private_interviews: rng.chance(0.1),
+            repeat_allowed: rng.chance(0.3),
+            list_provided: false,
+        };
+        visits.push(visit(pi, d, org, conditions, candidates, &mut rng));
+        d = d.add_days(rng.range(180, 400));
+    }
     visits
 }
 
@@ -487,86 +496,107 @@ pub(crate) fn generate_events(
             }
         }
     }
+    use rayon::prelude::*;
     let lists = cfg.lists;
-    let mut events = Vec::new();
-    for p in persons {
-        let mut rng = Stream::new(cfg.seed, purpose::EVENT, u64::from(p.id));
-        let m = membership.get(p.id as usize).copied().unwrap_or(0);
-        let mut own: Vec<(EventKind, SimpleDate, Option<usize>)> = Vec::new();
-        own.push((EventKind::Capture, p.capture_date, None));
-        if let Some((d, place)) = registered.get(p.id as usize).copied().flatten() {
-            own.push((EventKind::Registration, d, Some(place)));
-        }
-        if let (Some(t), Some(_)) = (p.transfer_date, p.earlier_place) {
-            own.push((EventKind::Transfer, t, p.detention_place));
-        }
-        if matches!(
-            p.legal_status,
-            LegalStatus::Accused | LegalStatus::Convicted
-        ) {
-            let limit = p.end_date.unwrap_or(cfg.as_of);
-            let charge = p.capture_date.add_days(rng.range(20, 200));
-            if charge < limit {
-                own.push((EventKind::Charge, charge, p.detention_place));
-                let trial = charge.add_days(rng.range(60, 400));
-                if trial < limit {
-                    own.push((EventKind::Trial, trial, p.detention_place));
-                    let sentence = trial.add_days(rng.range(14, 120));
-                    if p.legal_status == LegalStatus::Convicted && sentence < limit {
-                        own.push((EventKind::Sentence, sentence, p.detention_place));
-                    }
+    let registered = &registered;
+    let chunks: Vec<Vec<EventSpec>> = persons
+        .par_chunks(8192)
+        .map(|chunk| {
+            let mut events = Vec::with_capacity(chunk.len() * 3);
+            for p in chunk {
+                person_events(cfg, p, membership, registered, lists, &mut events);
+            }
+            events
+        })
+        .collect();
+    chunks.concat()
+}
+
+/// Appends one person's timeline, sorted by date (contested versions after the original).
+fn person_events(
+    cfg: &ScenarioConfig,
+    p: &TruePerson,
+    membership: &[u64],
+    registered: &[Option<(SimpleDate, usize)>],
+    lists: usize,
+    events: &mut Vec<EventSpec>,
+) {
+    let first = events.len();
+    let mut rng = Stream::new(cfg.seed, purpose::EVENT, u64::from(p.id));
+    let m = membership.get(p.id as usize).copied().unwrap_or(0);
+    let mut own: Vec<(EventKind, SimpleDate, Option<usize>)> = Vec::new();
+    own.push((EventKind::Capture, p.capture_date, None));
+    if let Some((d, place)) = registered.get(p.id as usize).copied().flatten() {
+        own.push((EventKind::Registration, d, Some(place)));
+    }
+    if let (Some(t), Some(_)) = (p.transfer_date, p.earlier_place) {
+        own.push((EventKind::Transfer, t, p.detention_place));
+    }
+    if matches!(
+        p.legal_status,
+        LegalStatus::Accused | LegalStatus::Convicted
+    ) {
+        let limit = p.end_date.unwrap_or(cfg.as_of);
+        let charge = p.capture_date.add_days(rng.range(20, 200));
+        if charge < limit {
+            own.push((EventKind::Charge, charge, p.detention_place));
+            let trial = charge.add_days(rng.range(60, 400));
+            if trial < limit {
+                own.push((EventKind::Trial, trial, p.detention_place));
+                let sentence = trial.add_days(rng.range(14, 120));
+                if p.legal_status == LegalStatus::Convicted && sentence < limit {
+                    own.push((EventKind::Sentence, sentence, p.detention_place));
                 }
-            }
-        }
-        match (p.status, p.end_date) {
-            (Status::Released, Some(d)) => own.push((EventKind::Release, d, p.detention_place)),
-            (Status::Repatriated, Some(d)) => {
-                let kind = if EXCHANGE_DATES.contains(&d) && rng.chance(0.6) {
-                    EventKind::PrisonerExchange
-                } else {
-                    EventKind::Repatriation
-                };
-                own.push((kind, d, p.detention_place));
-            }
-            (Status::Deceased, Some(d)) => {
-                own.push((EventKind::DeathInCustody, d, p.detention_place));
-                if let Some(r) = p.remains_date {
-                    own.push((EventKind::RemainsHandedOver, r, None));
-                }
-            }
-            _ => {}
-        }
-        for (kind, date, place) in own {
-            let source = source_for(kind, m, lists, &mut rng);
-            events.push(EventSpec {
-                person: p.id,
-                kind,
-                date,
-                source,
-                place,
-                contested: false,
-            });
-            if rng.chance(CONTESTED_RATE) {
-                let other = (source + 1 + rng.below(lists - 1)) % lists;
-                let shift = rng.range(3, 60) * if rng.chance(0.5) { 1 } else { -1 };
-                let d = date.add_days(shift);
-                events.push(EventSpec {
-                    person: p.id,
-                    kind,
-                    date: if d < cfg.as_of {
-                        d
-                    } else {
-                        date.add_days(-shift.abs())
-                    },
-                    source: other,
-                    place,
-                    contested: true,
-                });
             }
         }
     }
-    events.sort_by_key(|e| (e.person, e.date, e.contested));
-    events
+    match (p.status, p.end_date) {
+        (Status::Released, Some(d)) => own.push((EventKind::Release, d, p.detention_place)),
+        (Status::Repatriated, Some(d)) => {
+            let kind = if EXCHANGE_DATES.contains(&d) && rng.chance(0.6) {
+                EventKind::PrisonerExchange
+            } else {
+                EventKind::Repatriation
+            };
+            own.push((kind, d, p.detention_place));
+        }
+        (Status::Deceased, Some(d)) => {
+            own.push((EventKind::DeathInCustody, d, p.detention_place));
+            if let Some(r) = p.remains_date {
+                own.push((EventKind::RemainsHandedOver, r, None));
+            }
+        }
+        _ => {}
+    }
+    for (kind, date, place) in own {
+        let source = source_for(kind, m, lists, &mut rng);
+        events.push(EventSpec {
+            person: p.id,
+            kind,
+            date,
+            source,
+            place,
+            contested: false,
+        });
+        if rng.chance(CONTESTED_RATE) {
+            let other = (source + 1 + rng.below(lists - 1)) % lists;
+            let shift = rng.range(3, 60) * if rng.chance(0.5) { 1 } else { -1 };
+            let d = date.add_days(shift);
+            events.push(EventSpec {
+                person: p.id,
+                kind,
+                date: if d < cfg.as_of {
+                    d
+                } else {
+                    date.add_days(-shift.abs())
+                },
+                source: other,
+                place,
+                contested: true,
+            });
+        }
+    }
+    events[first..].sort_by_key(|e| (e.date, e.contested));
 }
 
 /// An enquiry from a family.

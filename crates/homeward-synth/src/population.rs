@@ -204,22 +204,22 @@ fn random_date_in(rng: &mut Stream, from: SimpleDate, days: i64) -> SimpleDate {
 }
 
 fn pick_place(places: &[PlaceSpec], kinds: &[(PlaceKind, f64)], rng: &mut Stream) -> Option<usize> {
-    let mut weights = Vec::with_capacity(places.len());
-    for p in places {
-        let w = kinds
+    // A fixed buffer: this runs once or twice per person, a million times at scale.
+    let mut weights = [0.0f64; 64];
+    let n = places.len().min(weights.len());
+    for (w, p) in weights.iter_mut().zip(&places[..n]) {
+        *w = kinds
             .iter()
             .find(|(k, _)| *k == p.kind)
             .map_or(0.0, |(_, w)| *w);
-        weights.push(w);
     }
-    if weights.iter().all(|w| *w <= 0.0) {
-        return if places.is_empty() {
-            None
-        } else {
-            Some(rng.below(places.len()))
-        };
+    if n == 0 {
+        return None;
     }
-    Some(rng.weighted(&weights))
+    if weights[..n].iter().all(|w| *w <= 0.0) {
+        return Some(rng.below(n));
+    }
+    Some(rng.weighted(&weights[..n]))
 }
 
 fn base_person(id: usize, cfg: &ScenarioConfig, s: &Samplers, places: &[PlaceSpec]) -> TruePerson {
@@ -289,19 +289,20 @@ fn base_person(id: usize, cfg: &ScenarioConfig, s: &Samplers, places: &[PlaceSpe
     match status {
         Status::Repatriated => {
             let earliest = capture_date.add_days(10);
-            let options: Vec<SimpleDate> = EXCHANGE_DATES
-                .iter()
-                .copied()
-                .filter(|d| *d >= earliest && *d < cfg.as_of)
-                .collect();
+            let options = || {
+                EXCHANGE_DATES
+                    .iter()
+                    .copied()
+                    .filter(|d| *d >= earliest && *d < cfg.as_of)
+            };
             // Most go home in the first exchange after capture, some wait for a later one.
             let k = if rng.chance(0.6) {
                 0
             } else {
-                rng.below(options.len().min(4))
+                rng.below(options().count().min(4))
             };
-            match options.get(k) {
-                Some(d) => end_date = Some(*d),
+            match options().nth(k) {
+                Some(d) => end_date = Some(d),
                 None => status = Status::Detained,
             }
         }

@@ -53,3 +53,16 @@ fn zero_persons_is_fine() {
     assert!(s.lists.iter().all(|l| l.rows.is_empty()));
     assert!(s.enquiries.is_empty());
 }
+
+#[test]
+fn thread_count_does_not_change_the_scenario() {
+    let cfg = ScenarioConfig::new(20_000, 17);
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| fingerprint(&generate(&cfg)))
+    };
+    assert_eq!(run(1), run(3));
+}
