@@ -9,7 +9,7 @@ use crate::PreparedName;
 
 /// Vocabulary tokens whose score against a query token is below this are not followed to
 /// their persons (a pair that weak cannot lift a name near the threshold).
-const TOKEN_FLOOR: f64 = 0.6;
+const TOKEN_FLOOR: f64 = 0.7;
 /// Share of a query key's n-grams a vocabulary key must hold to be scored at all.
 const GRAM_SHARE: f64 = 0.4;
 /// Persons ranked by their upper bound that are scored exactly: at least this many, and
@@ -291,23 +291,26 @@ const MAX_QUERY_PARTS: usize = 8;
 /// parts whose best match is the same part of the person compete for it: only as many of
 /// them count as the person has copies of that part (Ashot Ashot against one Ashot).
 fn estimate(part_scores: &[(f32, u32)], query_len: usize, doc_tokens: &[u32]) -> f64 {
+    let n = part_scores.len().min(MAX_QUERY_PARTS);
     let mut s = [0.0f64; MAX_QUERY_PARTS];
-    for (i, &(x, v)) in part_scores.iter().enumerate() {
+    for i in 0..n {
+        let (x, v) = part_scores[i];
         if v == u32::MAX {
             continue;
         }
-        let copies = doc_tokens.iter().filter(|&&t| t == v).count();
-        let better = part_scores
-            .iter()
-            .enumerate()
-            .filter(|&(j, &(y, w))| w == v && (y > x || (y == x && j < i)))
-            .count();
-        if better < copies {
+        let mut better = 0usize;
+        for (j, &(y, w)) in part_scores[..n].iter().enumerate() {
+            if j != i && w == v && (y > x || (y == x && j < i)) {
+                better += 1;
+            }
+        }
+        if better == 0 || better < doc_tokens.iter().filter(|&&t| t == v).count() {
             s[i] = f64::from(x);
         }
     }
-    s.sort_by(|x, y| y.total_cmp(x));
     let doc_len = doc_tokens.len();
+    let width = n.max(query_len.min(MAX_QUERY_PARTS));
+    s[..width].sort_unstable_by(|x, y| y.total_cmp(x));
     let k = query_len.min(doc_len).clamp(1, MAX_QUERY_PARTS);
     if query_len > MAX_QUERY_PARTS && doc_len >= query_len {
         // More parts than slots: the weakest is unknown, so assume none matched.
