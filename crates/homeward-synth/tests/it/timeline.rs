@@ -70,3 +70,54 @@ fn enquiries_point_at_persons_or_at_nobody() {
         assert!(e.date < s.config.as_of);
     }
 }
+
+mod props {
+    use homeward_synth::{generate, ScenarioConfig, SimpleDate};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn nothing_happens_after_as_of_and_rows_are_sound(
+            seed in any::<u64>(),
+            persons in 1usize..400,
+            year in 2021i32..2028,
+            month in 1u32..=12,
+            lists in 5usize..10,
+        ) {
+            let mut cfg = ScenarioConfig::new(persons, seed);
+            cfg.as_of = SimpleDate::new(year, month, 1);
+            cfg.lists = lists;
+            let s = generate(&cfg);
+            prop_assert_eq!(s.lists.len(), lists);
+            for p in &s.persons {
+                prop_assert!(p.birth.is_valid());
+                prop_assert!(p.birth < p.capture_date);
+                prop_assert!(p.capture_date < cfg.as_of);
+                for d in [p.end_date, p.transfer_date, p.remains_date].into_iter().flatten() {
+                    prop_assert!(d >= p.capture_date && d < cfg.as_of, "{:?} {:?}", d, p);
+                }
+            }
+            for v in &s.visits {
+                prop_assert!(v.date < cfg.as_of);
+            }
+            for e in &s.events {
+                prop_assert!(e.date < cfg.as_of, "{:?}", e);
+                prop_assert!(e.source < lists);
+            }
+            for q in &s.enquiries {
+                prop_assert!(q.date < cfg.as_of);
+            }
+            for l in &s.lists {
+                for (row, &id) in l.rows.iter().zip(&l.truth) {
+                    prop_assert!((id as usize) < persons);
+                    let named = ["family_name", "given_name", "full_name"]
+                        .iter()
+                        .filter_map(|f| l.column_of(f))
+                        .any(|i| !row[i].trim().is_empty());
+                    prop_assert!(named);
+                }
+            }
+        }
+    }
+}
