@@ -15,6 +15,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Load a seeded synthetic scenario (or write its lists and ground truth as files).
+    Demo(cmd::demo::Args),
+    /// Import a list (CSV, XLSX, ODS) into the registry, all of it or nothing.
+    Import(cmd::import::Args),
+    /// Count what the registry holds.
+    Status(cmd::status::Args),
+    /// Find persons by name, in any script.
+    Search(cmd::search::Args),
     /// Show how a name is read: scripts, canonical form and matching keys.
     Names(cmd::names::Args),
     /// Link or de-duplicate CSV lists without a registry, writing candidate pairs and clusters.
@@ -34,6 +42,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => cmd::demo::run(args).await,
+        Command::Import(args) => cmd::import::run(args).await,
+        Command::Status(args) => cmd::status::run(args).await,
+        Command::Search(args) => cmd::search::run(args).await,
         Command::Names(args) => cmd::names::run(args).await,
         Command::Link(args) => cmd::link::run(args).await,
         Command::Estimate(args) => cmd::estimate::run(args).await,

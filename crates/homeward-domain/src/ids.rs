@@ -70,7 +70,7 @@ pub struct IdError;
 
 impl Id {
     /// Draws a new identifier of the given kind from `rng` (pass a CSPRNG in production).
-    pub fn generate(kind: IdKind, rng: &mut impl RngCore) -> Id {
+    pub fn generate(kind: IdKind, rng: &mut (impl RngCore + ?Sized)) -> Id {
         let mut bytes = [0u8; 10];
         rng.fill_bytes(&mut bytes);
         let mut bits: u128 = 0;

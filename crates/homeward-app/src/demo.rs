@@ -1,0 +1,248 @@
+//! `homeward demo`: a seeded synthetic scenario written into a registry through the same
+//! import path a real list takes, plus places, visits, events and enquiries.
+
+use crate::import::{self, ColumnMap, ImportError, ImportRequest, Mapping};
+use homeward_domain::{
+    DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Id, IdKind, PartialDate, Visit,
+    VisitConditions, VisitFinding,
+};
+use homeward_store::{ChangeSet, Store, StoreError};
+use homeward_synth::{DateStyle, Scenario, SimpleDate, SourceList};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Errors of the demo use case.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// A generated list did not import (a bug in the generator or the importer).
+    #[error("importing generated list {list}: {source}")]
+    Import {
+        /// The list's code.
+        list: String,
+        /// Why.
+        source: ImportError,
+    },
+    /// The generated list could not be rendered as CSV.
+    #[error("rendering generated list {0}")]
+    Render(String),
+    /// The store refused a write.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A generated date is not a valid date.
+    #[error("generated date {0} is invalid")]
+    Date(String),
+}
+
+/// What the demo wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// True persons in the scenario.
+    pub persons: usize,
+    /// Lists imported.
+    pub lists: usize,
+    /// Records imported.
+    pub records: u64,
+    /// Enquiry references with their secrets, printed once so the family page can be tried.
+    pub enquiry_secrets: Vec<(Id, String)>,
+}
+
+/// The date formats a list's date style is read with.
+pub fn date_formats(style: DateStyle) -> Vec<String> {
+    let f: &[&str] = match style {
+        DateStyle::Iso => &["%Y-%m-%d", "%Y-%m", "%Y"],
+        DateStyle::Dotted => &["%d.%m.%Y", "%m.%Y", "%Y"],
+        DateStyle::Slashed => &["%d/%m/%Y", "%m/%Y", "%Y"],
+        DateStyle::YearOnly => &["%Y", "%Y-%m-%d"],
+        DateStyle::YearMonth => &["%Y-%m", "%Y"],
+    };
+    f.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The mapping that reads a generated list: the generator says which field each column is.
+pub fn mapping_for(list: &SourceList) -> Mapping {
+    let columns = list
+        .columns
+        .iter()
+        .zip(&list.fields)
+        .map(|(column, field)| {
+            let is_date = field.ends_with("_date");
+            ColumnMap {
+                column: column.clone(),
+                field: (!field.is_empty()).then(|| (*field).to_owned()),
+                ignore: field.is_empty(),
+                split_name: None,
+                date_formats: if is_date { date_formats(list.date_style) } else { Vec::new() },
+                values: BTreeMap::new(),
+                trim: true,
+            }
+        })
+        .collect();
+    Mapping {
+        sheet: None,
+        columns,
+    }
+}
+
+fn pdate(d: SimpleDate) -> Result<PartialDate, DemoError> {
+    PartialDate::ymd(d.year, d.month, d.day).map_err(|_| DemoError::Date(d.iso()))
+}
+
+fn event_kind(k: homeward_synth::EventKind) -> EventKind {
+    use homeward_synth::EventKind as S;
+    match k {
+        S::Capture => EventKind::Capture,
+        S::Registration => EventKind::Registration,
+        S::Transfer => EventKind::Transfer,
+        S::Charge => EventKind::Charge,
+        S::Trial => EventKind::Trial,
+        S::Sentence => EventKind::Sentence,
+        S::Release => EventKind::Release,
+        S::Repatriation => EventKind::Repatriation,
+        S::PrisonerExchange => EventKind::PrisonerExchange,
+        S::DeathInCustody => EventKind::DeathInCustody,
+        S::RemainsHandedOver => EventKind::RemainsHandedOver,
+    }
+}
+
+/// Writes a generated scenario into the store. Each list is one all-or-nothing import;
+/// the rest is one change set.
+pub async fn load(
+    store: &dyn Store,
+    scenario: &Scenario,
+    rng: &mut (dyn RngCore + Send),
+    imported_at: &str,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<DemoSummary, DemoError> {
+    let mut source_ids = Vec::new();
+    // The person each true person became: the person of their first imported record.
+    let mut person_of: BTreeMap<u32, Id> = BTreeMap::new();
+    let mut records = 0;
+    for (n, list) in scenario.lists.iter().enumerate() {
+        progress(n, scenario.lists.len());
+        let csv = homeward_synth::list_to_csv(list).map_err(|_| DemoError::Render(list.code.clone()))?;
+        let mapping = mapping_for(list);
+        let file_name = format!("{}.csv", list.code);
+        let req = ImportRequest {
+            file_name: &file_name,
+            bytes: csv.as_bytes(),
+            source: &list.name,
+            mapping: &mapping,
+            mapping_file: "(generated)",
+            skip_bad: false,
+            imported_at: imported_at.to_owned(),
+        };
+        let prepared = import::prepare(&req, rng).map_err(|source| DemoError::Import {
+            list: list.code.clone(),
+            source,
+        })?;
+        for r in &prepared.batch.records {
+            // Row numbers count the header as row 1.
+            let index = (r.row_number - 2) as usize;
+            if let Some(truth) = list.truth.get(index) {
+                person_of.entry(*truth).or_insert_with(|| r.person_id.clone());
+            }
+        }
+        records += prepared.batch.records.len() as u64;
+        let source_id = match store.source_by_name(&list.name).await? {
+            Some(s) => s.id,
+            None => prepared.batch.source.id.clone(),
+        };
+        store.import(prepared.batch).await?;
+        source_ids.push(source_id);
+    }
+    progress(scenario.lists.len(), scenario.lists.len());
+
+    let mut changes = ChangeSet::default();
+    let mut place_ids = Vec::new();
+    for p in &scenario.places {
+        let id = Id::generate(IdKind::Place, rng);
+        place_ids.push(id.clone());
+        changes.places.push(DetentionPlace {
+            id,
+            name: p.name.to_owned(),
+            authority: Some(p.authority.to_owned()),
+            region: Some(p.region.to_owned()),
+        });
+    }
+    // An event contested by a second source points at the first report of the same kind.
+    let mut first_of: BTreeMap<(u32, &'static str), Id> = BTreeMap::new();
+    for e in &scenario.events {
+        let (Some(person), Some(source)) = (person_of.get(&e.person), source_ids.get(e.source)) else {
+            continue;
+        };
+        let id = Id::generate(IdKind::Event, rng);
+        let key = (e.person, e.kind.as_str());
+        let contests = if e.contested { first_of.get(&key).cloned() } else { None };
+        first_of.entry(key).or_insert_with(|| id.clone());
+        changes.events.push(Event {
+            id,
+            person_id: person.clone(),
+            kind: event_kind(e.kind),
+            date: pdate(e.date)?,
+            source_id: source.clone(),
+            place_id: e.place.and_then(|p| place_ids.get(p).cloned()),
+            contests,
+        });
+    }
+    for v in &scenario.visits {
+        let Some(place_id) = place_ids.get(v.place).cloned() else {
+            continue;
+        };
+        changes.visits.push(Visit {
+            id: Id::generate(IdKind::Visit, rng),
+            place_id,
+            date: pdate(v.date)?,
+            organisation: v.organisation.to_owned(),
+            conditions: VisitConditions {
+                access_all: v.conditions.access_all,
+                private_interviews: v.conditions.private_interviews,
+                repeat_allowed: v.conditions.repeat_allowed,
+                list_provided: v.conditions.list_provided,
+            },
+            findings: v
+                .seen
+                .iter()
+                .map(|f| VisitFinding {
+                    person_id: person_of.get(&f.person).cloned(),
+                    health: Some(f.health_note.to_owned()),
+                    items: f.items_delivered.iter().map(|s| (*s).to_owned()).collect(),
+                    messages_collected: u32::from(f.messages_collected),
+                    messages_delivered: u32::from(f.messages_delivered),
+                    family_call: f.family_call,
+                    consent_share_with_family: true,
+                })
+                .collect(),
+        });
+    }
+    let mut enquiry_secrets = Vec::new();
+    for e in &scenario.enquiries {
+        let id = Id::generate(IdKind::Enquiry, rng);
+        let mut secret = [0u8; 16];
+        rng.fill_bytes(&mut secret);
+        let secret = import::hex(&secret);
+        // Secrets are 128 random bits, so a plain hash is enough to check them by.
+        let hash = import::hex(&Sha256::digest(secret.as_bytes()));
+        changes.enquiries.push((
+            Enquiry {
+                id: id.clone(),
+                received: pdate(e.date)?,
+                sought_name: e.name_written.clone(),
+                sought_birth_date: e.birth_year.and_then(|y| PartialDate::year(y).ok()),
+                relation: Some(e.relation.to_owned()),
+                contact: Some(e.contact.clone()),
+                state: EnquiryState::Open,
+                person_id: None,
+            },
+            hash,
+        ));
+        enquiry_secrets.push((id, secret));
+    }
+    store.apply(changes).await?;
+    Ok(DemoSummary {
+        persons: scenario.persons.len(),
+        lists: scenario.lists.len(),
+        records,
+        enquiry_secrets,
+    })
+}

@@ -1,0 +1,80 @@
+//! The `--db` option every data command takes, and opening the store it names.
+
+use anyhow::Context;
+use homeward_store_sql::SqlStore;
+
+/// Where the registry lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbArgs {
+    /// Database URL: sqlite:PATH (the default, created owner-only) or postgres://USER@HOST/DB.
+    #[arg(long, env = "HOMEWARD_DB", default_value = "sqlite:homeward.db")]
+    pub db: String,
+}
+
+impl DbArgs {
+    /// Opens the store, creating and migrating it if needed.
+    pub async fn open(&self) -> anyhow::Result<SqlStore> {
+        homeward_store_sql::connect(&self.db)
+            .await
+            .with_context(|| format!("opening the database {}", redact_url(&self.db)))
+    }
+}
+
+/// A database URL without its password, fit for a message or a log line.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A spinner on standard error that stays quiet when it is not a terminal.
+pub fn spinner(msg: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(msg.to_owned());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// The current time as ISO 8601 UTC, for import logs.
+pub fn now_iso() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(super::redact_url("sqlite:homeward.db"), "sqlite:homeward.db");
+        assert_eq!(super::now_iso().len(), 20);
+    }
+}

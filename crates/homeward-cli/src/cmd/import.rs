@@ -1,0 +1,113 @@
+//! `homeward import`: bring a received list into the registry, all of it or nothing.
+
+use super::db::{now_iso, spinner, DbArgs};
+use anyhow::{bail, Context};
+use homeward_app::import::{self, ImportError, ImportRequest, Mapping};
+use homeward_store::ImportOutcome;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `homeward import`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  homeward import --guess list.xlsx > list.toml\n  homeward import list.xlsx --source \"Rights group, March\" --mapping list.toml")]
+pub struct Args {
+    /// The file to import: CSV (any delimiter, UTF-8 or UTF-16), XLSX or ODS.
+    pub file: PathBuf,
+    /// The source's name; created on first use.
+    #[arg(long, required_unless_present = "guess")]
+    pub source: Option<String>,
+    /// The mapping file (TOML) naming which column feeds which standard field.
+    #[arg(long, required_unless_present = "guess")]
+    pub mapping: Option<PathBuf>,
+    /// Print a mapping proposal for the file instead of importing it.
+    #[arg(long)]
+    pub guess: bool,
+    /// Import the good rows and write the bad ones to a report instead of refusing the file.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Where the report of skipped rows goes (default: FILE.rejected.csv).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Runs `homeward import`.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let name = file_name(&args.file);
+    if args.guess {
+        let table = import::read_table(&name, &bytes, None)?;
+        let mapping = import::guess(&table);
+        println!("# Mapping proposed by `homeward import --guess` for {name}.");
+        println!("# Check each column; unknown columns are ignored but kept verbatim in every record.");
+        print!("{}", mapping.to_toml()?);
+        return Ok(());
+    }
+    let (Some(source), Some(mapping_path)) = (&args.source, &args.mapping) else {
+        bail!("--source and --mapping are required (or use --guess)");
+    };
+    let mapping_text = std::fs::read_to_string(mapping_path)
+        .with_context(|| format!("reading {}", mapping_path.display()))?;
+    let mapping_name = mapping_path.display().to_string();
+    let mapping = Mapping::from_toml(&mapping_name, &mapping_text)?;
+    let store = args.db.open().await?;
+    let req = ImportRequest {
+        file_name: &name,
+        bytes: &bytes,
+        source,
+        mapping: &mapping,
+        mapping_file: &mapping_name,
+        skip_bad: args.skip_bad,
+        imported_at: now_iso(),
+    };
+    let pb = spinner(&format!("importing {name}"));
+    let mut rng = rand::rngs::OsRng;
+    let result = import::import(&store, &req, &mut rng).await;
+    pb.finish_and_clear();
+    store.close().await;
+    let report = match result {
+        Ok(r) => r,
+        Err(ImportError::BadRows(bad)) => {
+            for b in &bad {
+                eprintln!("{b}");
+            }
+            bail!(ImportError::BadRows(bad));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match report.outcome {
+        ImportOutcome::AlreadyImported { at } => {
+            println!("{name} was already imported into source '{source}' at {at}: nothing changed");
+        }
+        ImportOutcome::Imported { records, new_source } => {
+            println!(
+                "imported {records} record(s) from {name} into {} source '{source}'",
+                if new_source { "new" } else { "existing" }
+            );
+        }
+    }
+    if !report.skipped.is_empty() {
+        let path = args
+            .report
+            .clone()
+            .unwrap_or_else(|| args.file.with_extension("rejected.csv"));
+        let mut w = csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
+        w.write_record(["file", "row", "column", "value", "reason"])?;
+        for b in &report.skipped {
+            w.write_record([b.file.as_str(), &b.row.to_string(), &b.column, &b.value, &b.reason])?;
+        }
+        w.flush()?;
+        println!(
+            "skipped {} bad value(s); they are listed in {}",
+            report.skipped.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}
