@@ -92,7 +92,10 @@ fn variant_table_precision_and_recall() {
         println!("  false {s:.3}  {a} / {b}");
     }
     near.sort_by(|a, b| b.0.total_cmp(&a.0));
-    println!("{} different pairs score 0.8 or more; the closest:", near.len());
+    println!(
+        "{} different pairs score 0.8 or more; the closest:",
+        near.len()
+    );
     for (s, a, b) in near.iter().take(15) {
         println!("  near  {s:.3}  {a} / {b}");
     }
