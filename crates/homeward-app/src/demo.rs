@@ -56,7 +56,11 @@ pub fn date_formats(style: DateStyle) -> Vec<String> {
         DateStyle::YearOnly => &["%Y", "%Y-%m-%d"],
         DateStyle::YearMonth => &["%Y-%m", "%Y"],
     };
-    f.iter().map(|s| (*s).to_owned()).collect()
+    // Family reports give approximate years ("c. 1967"); the year is what they know.
+    f.iter()
+        .chain(["c. %Y", "ca. %Y"].iter())
+        .map(|s| (*s).to_owned())
+        .collect()
 }
 
 /// The mapping that reads a generated list: the generator says which field each column is.
@@ -114,12 +118,10 @@ pub async fn load(
     imported_at: &str,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<DemoSummary, DemoError> {
-    let mut source_ids = Vec::new();
-    // The person each true person became: the person of their first imported record.
-    let mut person_of: BTreeMap<u32, Id> = BTreeMap::new();
-    let mut records = 0;
-    for (n, list) in scenario.lists.iter().enumerate() {
-        progress(n, scenario.lists.len());
+    // Every list is read and checked before anything is written, so that a list the
+    // importer refuses leaves the registry as it was.
+    let mut prepared_lists = Vec::with_capacity(scenario.lists.len());
+    for list in &scenario.lists {
         let csv = homeward_synth::list_to_csv(list).map_err(|_| DemoError::Render(list.code.clone()))?;
         let mapping = mapping_for(list);
         let file_name = format!("{}.csv", list.code);
@@ -136,6 +138,14 @@ pub async fn load(
             list: list.code.clone(),
             source,
         })?;
+        prepared_lists.push(prepared);
+    }
+    let mut source_ids = Vec::new();
+    // The person each true person became: the person of their first imported record.
+    let mut person_of: BTreeMap<u32, Id> = BTreeMap::new();
+    let mut records = 0;
+    for (n, (list, prepared)) in scenario.lists.iter().zip(prepared_lists).enumerate() {
+        progress(n, scenario.lists.len());
         for r in &prepared.batch.records {
             // Row numbers count the header as row 1.
             let index = (r.row_number - 2) as usize;

@@ -109,9 +109,9 @@ closed_enum! {
         /// Whereabouts unknown.
         Missing = "missing" ["disappeared", "անհետ կորած", "անհայտ կորած", "пропал без вести", "пропавший", "пропавший без вести"],
         /// Held by a detaining authority.
-        Detained = "detained" ["held", "in detention", "captive", "prisoner", "գերի", "կալանավոր", "պահվում է", "задержан", "в плену", "пленный", "задержанный"],
+        Detained = "detained" ["held", "in detention", "captive", "prisoner", "in custody", "custody", "գերի", "գերության մեջ", "կալանավոր", "պահվում է", "задержан", "в плену", "пленный", "задержанный", "под стражей", "содержится под стражей"],
         /// Released but not (yet) returned home.
-        Released = "released" ["freed", "ազատ արձակված", "ազատվել է", "освобожден", "освобождён"],
+        Released = "released" ["freed", "ազատ արձակված", "ազատված", "ազատվել է", "освобожден", "освобождён"],
         /// Returned to their country.
         Repatriated = "repatriated" ["returned", "հայրենադարձված", "վերադարձված", "репатриирован", "возвращен", "возвращён"],
         /// Reported dead (shown only once a caseworker confirms it).
