@@ -22,16 +22,26 @@ pub enum BlockingRule {
     BirthDatePlace,
     /// Same normalised id number.
     IdNumber,
+    /// Same given and family keys (either order) and birth years at most one apart.
+    GivenFamilyYear,
+    /// Same family key, same birth year and same first letter of the given name.
+    FamilyYearGivenInitial,
+    /// Same given key, same birth year and same first letter of the family name.
+    GivenYearFamilyInitial,
 }
 
 impl BlockingRule {
-    /// The default rules, strongest first.
-    pub const DEFAULT: [BlockingRule; 5] = [
+    /// The default rules, strongest first: selective enough for a million records, whose
+    /// union still finds pairs with one name part misspelt, swapped parts, a year off by
+    /// one or no year at all.
+    pub const DEFAULT: [BlockingRule; 7] = [
         BlockingRule::IdNumber,
-        BlockingRule::GivenFamily,
-        BlockingRule::FamilyBirthYear,
+        BlockingRule::GivenFamilyYear,
+        BlockingRule::FamilyYearGivenInitial,
+        BlockingRule::GivenYearFamilyInitial,
         BlockingRule::GivenBirthDate,
         BlockingRule::BirthDatePlace,
+        BlockingRule::GivenFamily,
     ];
 
     /// Fields on which every pair of this rule tends to agree, so that they carry no
@@ -43,6 +53,14 @@ impl BlockingRule {
             BlockingRule::GivenBirthDate => &[Field::GivenName, Field::BirthDate],
             BlockingRule::BirthDatePlace => &[Field::BirthDate, Field::BirthPlace],
             BlockingRule::IdNumber => &[Field::IdNumber],
+            BlockingRule::GivenFamilyYear => &[
+                Field::GivenName,
+                Field::FamilyName,
+                Field::NameOrder,
+                Field::BirthDate,
+            ],
+            BlockingRule::FamilyYearGivenInitial => &[Field::FamilyName, Field::BirthDate],
+            BlockingRule::GivenYearFamilyInitial => &[Field::GivenName, Field::BirthDate],
         }
     }
 
@@ -54,6 +72,9 @@ impl BlockingRule {
             BlockingRule::GivenBirthDate => "given_name_key+birth_date",
             BlockingRule::BirthDatePlace => "birth_date+birth_place",
             BlockingRule::IdNumber => "id_number",
+            BlockingRule::GivenFamilyYear => "given+family_keys+birth_year(+-1)",
+            BlockingRule::FamilyYearGivenInitial => "family_key+birth_year+given_initial",
+            BlockingRule::GivenYearFamilyInitial => "given_key+birth_year+family_initial",
         }
     }
 
@@ -102,6 +123,52 @@ impl BlockingRule {
             BlockingRule::BirthDatePlace => {
                 if let (Some(d), Some(p)) = (full_date, r.birth_place) {
                     out.push(mix(&[d, stable_hash(f.places[p as usize].as_bytes())]));
+                }
+            }
+            BlockingRule::GivenFamilyYear => {
+                if let Some(d) = r.birth {
+                    let mut pairs = Vec::new();
+                    if r.is_split() {
+                        let (g, fm) = (givens[0], fams[0]);
+                        pairs.push((g.min(fm), g.max(fm)));
+                    } else {
+                        for (i, a) in givens.iter().enumerate() {
+                            for b in &givens[i + 1..] {
+                                pairs.push((*a.min(b), *a.max(b)));
+                            }
+                        }
+                    }
+                    // Keys for the year and the next one: two records at most a year apart
+                    // share one of them.
+                    for (a, b) in pairs {
+                        for y in [d.year, d.year + 1] {
+                            out.push(mix(&[a, b, u64::from(y)]));
+                        }
+                    }
+                }
+            }
+            BlockingRule::FamilyYearGivenInitial | BlockingRule::GivenYearFamilyInitial => {
+                let Some(d) = r.birth else { return };
+                let initial = |u: &u32| {
+                    f.names[*u as usize]
+                        .canonical
+                        .chars()
+                        .next()
+                        .map_or(0, u64::from)
+                };
+                let (keyed, initialed) = if self == BlockingRule::FamilyYearGivenInitial {
+                    (r.family_candidates(), r.given_candidates())
+                } else {
+                    (r.given_candidates(), r.family_candidates())
+                };
+                for (i, k) in keyed.iter().take(4).enumerate() {
+                    for (j, x) in initialed.iter().take(4).enumerate() {
+                        // Within an unsplit name a token is not paired with itself.
+                        if !r.is_split() && i == j {
+                            continue;
+                        }
+                        out.push(mix(&[key(k), initial(x), u64::from(d.year)]));
+                    }
                 }
             }
             BlockingRule::IdNumber => {

@@ -235,6 +235,16 @@ fn id_level(ids: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
     }
 }
 
+/// Raises a patronymic level to "same key" when the two forms share a stem (Gevorg,
+/// Gevorgovich, Gevorgi).
+fn patronymic_level(level: u8, names: &[NameUnit], a: u32, b: u32) -> u8 {
+    if level < NAME_SAME_KEY && names[a as usize].stem == names[b as usize].stem {
+        NAME_SAME_KEY
+    } else {
+        level
+    }
+}
+
 /// Levels and unit indices of the name parts of a pair.
 struct NameMatch {
     given: u8,
@@ -312,7 +322,7 @@ fn compare_names(
                     .filter(|&k| k != i && k != j)
                     .max_by_key(|&k| lv(p, toks[k]))
                 {
-                    m.patronymic = lv(p, toks[k]);
+                    m.patronymic = patronymic_level(lv(p, toks[k]), names, p, toks[k]);
                 }
             }
         }
@@ -352,7 +362,7 @@ fn compare_names(
         return m;
     }
     if let (Some(pa), Some(pb)) = (a.patronymic, b.patronymic) {
-        m.patronymic = lv(pa, pb);
+        m.patronymic = patronymic_level(lv(pa, pb), names, pa, pb);
     }
     m
 }

@@ -19,6 +19,24 @@ pub(crate) struct NameUnit {
     pub alt_keys: Vec<u64>,
     /// The names crate's prepared form, for its similarity.
     pub prepared: homeward_names::PreparedName,
+    /// Hash of the canonical form without a patronymic or genitive ending, so that a
+    /// father's name (Gevorg), a patronymic (Gevorgovich) and a genitive (Gevorgi) agree.
+    pub stem: u64,
+}
+
+/// The canonical form without patronymic (-ovich, -evna...) or Armenian genitive (-i) ending.
+pub(crate) fn patronymic_stem(canonical: &str) -> &str {
+    const ENDINGS: [&str; 10] = [
+        "yevich", "yevna", "ovich", "evich", "ovna", "evna", "ich", "vna", "yi", "i",
+    ];
+    for e in ENDINGS {
+        if let Some(stem) = canonical.strip_suffix(e) {
+            if stem.chars().count() >= 3 {
+                return stem;
+            }
+        }
+    }
+    canonical
 }
 
 /// The features of one record, as indices into the interned tables.
@@ -234,6 +252,7 @@ impl Features {
                     .map(|k| stable_hash(k.as_bytes()))
                     .collect(),
                 prepared: homeward_names::PreparedName::new(&u.source),
+                stem: stable_hash(patronymic_stem(&u.canonical).as_bytes()),
             });
             unit_ids.insert(id_key, id);
             id

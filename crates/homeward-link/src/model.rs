@@ -14,6 +14,9 @@ use crate::compare::{
 use crate::error::LinkError;
 use crate::features::Features;
 
+/// Pseudo-pairs per level added in each M step.
+const PSEUDO_COUNT: f64 = 1.0;
+
 /// Smallest probability a level may have, so that no single field can veto a pair outright.
 const FLOOR: f64 = 1e-6;
 
@@ -406,8 +409,14 @@ pub(crate) fn em(hist: &[(Pattern, u64)], u0: &[Vec<f64>], settings: EmSettings)
         let mut change = (new_lambda - lambda).abs();
         lambda = new_lambda;
         for f in 0..FIELDS {
+            // One pseudo-pair per level (a flat Dirichlet prior): a level never seen among
+            // the few matches of a small rule must not get m = 0, which would let that
+            // level veto any pair outright.
+            let smooth = |v: &mut Vec<f64>| v.iter_mut().for_each(|x| *x += PSEUDO_COUNT);
+            smooth(&mut m_num[f]);
             change = change.max(normalise_into(&mut m[f], &m_num[f]));
             if settings.estimate_u {
+                smooth(&mut u_num[f]);
                 change = change.max(normalise_into(&mut u[f], &u_num[f]));
             }
         }

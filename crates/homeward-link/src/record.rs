@@ -35,7 +35,17 @@ impl PartialDate {
     pub fn parse(text: &str) -> Option<PartialDate> {
         let mut t = text.trim();
         // "About 1985" in the forms lists use: the year is what is known.
-        for prefix in ["circa", "approx.", "approx", "ca.", "ca", "c.", "~", "около", "շուրջ"] {
+        for prefix in [
+            "circa",
+            "approx.",
+            "approx",
+            "ca.",
+            "ca",
+            "c.",
+            "~",
+            "около",
+            "շուրջ",
+        ] {
             if let Some(rest) = t.strip_prefix(prefix) {
                 if rest.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
                     t = rest.trim_start();
