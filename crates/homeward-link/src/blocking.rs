@@ -220,8 +220,8 @@ pub struct BlockingLimits {
 impl Default for BlockingLimits {
     fn default() -> Self {
         BlockingLimits {
-            max_bucket: 2_000,
-            max_pairs_per_rule: 200_000_000,
+            max_bucket: 300,
+            max_pairs_per_rule: 50_000_000,
         }
     }
 }

@@ -49,13 +49,14 @@ impl Clusters {
 /// with `i < j`. Returns, per record, the smallest record index of its cluster.
 pub(crate) fn cluster(
     n: usize,
-    pairs: &[(u32, u32, f64)],
+    pairs: &[(u32, u32)],
+    probs: &[f64],
     threshold: f64,
     min_support: f64,
 ) -> Vec<u32> {
     // Adjacency of every compared pair, as compressed rows.
     let mut degree = vec![0u32; n + 1];
-    for &(i, j, _) in pairs {
+    for &(i, j) in pairs {
         degree[i as usize + 1] += 1;
         degree[j as usize + 1] += 1;
     }
@@ -65,7 +66,7 @@ pub(crate) fn cluster(
     let offsets = degree;
     let mut fill = offsets.clone();
     let mut adj: Vec<(u32, bool)> = vec![(0, false); pairs.len() * 2];
-    for &(i, j, p) in pairs {
+    for (&(i, j), &p) in pairs.iter().zip(probs) {
         let hit = p >= threshold;
         adj[fill[i as usize] as usize] = (j, hit);
         fill[i as usize] += 1;
@@ -73,8 +74,12 @@ pub(crate) fn cluster(
         fill[j as usize] += 1;
     }
 
-    let mut edges: Vec<(u32, u32, f64)> =
-        pairs.iter().copied().filter(|e| e.2 >= threshold).collect();
+    let mut edges: Vec<(u32, u32, f64)> = pairs
+        .iter()
+        .zip(probs)
+        .filter(|(_, &p)| p >= threshold)
+        .map(|(&(i, j), &p)| (i, j, p))
+        .collect();
     edges.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
 
     let mut c = Clusters::new(n);
@@ -122,6 +127,17 @@ pub(crate) fn cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cluster(
+        n: usize,
+        triples: &[(u32, u32, f64)],
+        threshold: f64,
+        min_support: f64,
+    ) -> Vec<u32> {
+        let pairs: Vec<(u32, u32)> = triples.iter().map(|t| (t.0, t.1)).collect();
+        let probs: Vec<f64> = triples.iter().map(|t| t.2).collect();
+        super::cluster(n, &pairs, &probs, threshold, min_support)
+    }
 
     #[test]
     fn weak_bridge_does_not_join_two_strong_clusters() {

@@ -409,16 +409,21 @@ impl Linker {
     /// Clusters scored pairs; returns per input record the input index of its cluster's first
     /// record in canonical order.
     pub fn cluster(&self, scored: &[ScoredPair]) -> Vec<u32> {
-        let edges: Vec<(u32, u32, f64)> = scored
+        let (pairs, probs): (Vec<(u32, u32)>, Vec<f64>) = scored
             .iter()
             .map(|p| {
                 let (a, b) = (self.rank[p.left as usize], self.rank[p.right as usize]);
-                (a.min(b), a.max(b), p.probability)
+                ((a.min(b), a.max(b)), p.probability)
             })
-            .collect();
+            .unzip();
+        self.cluster_ranked(&pairs, &probs)
+    }
+
+    fn cluster_ranked(&self, pairs: &[(u32, u32)], probs: &[f64]) -> Vec<u32> {
         let by_rank = cluster(
             self.order.len(),
-            &edges,
+            pairs,
+            probs,
             self.config.threshold,
             self.config.min_cluster_support,
         );
@@ -429,7 +434,9 @@ impl Linker {
         out
     }
 
-    /// Runs everything: fits a model unless one is given, scores, clusters.
+    /// Runs everything: fits a model unless one is given, scores, clusters. Memory stays
+    /// at a few bytes per candidate pair: only pairs at or above the threshold are kept
+    /// with their comparison patterns.
     pub fn run(&self, model: Option<FittedModel>) -> LinkOutput {
         let mut warnings = self.warnings.clone();
         let model = model.unwrap_or_else(|| self.fit());
@@ -439,18 +446,39 @@ impl Linker {
                 model.em_iterations
             ));
         }
-        let scored = self.score(&model);
-        let clusters = self.cluster(&scored);
+        let probs: Vec<f64> = self
+            .candidates
+            .par_iter()
+            .map(|&(i, j)| {
+                probability(model.weight(&self.features, &compare(&self.features, i, j)))
+            })
+            .collect();
+        let clusters = self.cluster_ranked(&self.candidates, &probs);
+        let threshold = self.config.threshold;
+        let pairs: Vec<ScoredPair> = self
+            .candidates
+            .par_iter()
+            .zip(probs.par_iter())
+            .filter(|(_, &p)| p >= threshold)
+            .map(|(&(i, j), _)| {
+                let c = compare(&self.features, i, j);
+                let weight = model.weight(&self.features, &c);
+                ScoredPair {
+                    left: self.order[i as usize],
+                    right: self.order[j as usize],
+                    weight,
+                    probability: probability(weight),
+                    pattern: c.pattern,
+                }
+            })
+            .collect();
+        drop(probs);
         let distinct_patterns = {
-            let mut p: Vec<Pattern> = scored.iter().map(|s| s.pattern).collect();
+            let mut p: Vec<Pattern> = pairs.iter().map(|s| s.pattern).collect();
             p.par_sort_unstable();
             p.dedup();
             p.len() as u64
         };
-        let pairs: Vec<ScoredPair> = scored
-            .into_iter()
-            .filter(|p| p.probability >= self.config.threshold)
-            .collect();
         let mut sizes: HashMap<u32, u32> = HashMap::new();
         for c in &clusters {
             *sizes.entry(*c).or_default() += 1;
