@@ -32,16 +32,30 @@ fn main() -> Result<(), Box<dyn Error>> {
         let id_col = list.column_of("record_id");
         let cols: Vec<Option<usize>> = fields.iter().map(|f| list.column_of(f)).collect();
         for (i, (row, person)) in list.rows.iter().zip(&list.truth).enumerate() {
-            let rid = id_col.and_then(|c| row.get(c)).filter(|v| !v.is_empty()).cloned();
-            let rid = format!("{}:{}", list.code, rid.unwrap_or_else(|| (i + 1).to_string()));
+            let rid = id_col
+                .and_then(|c| row.get(c))
+                .filter(|v| !v.is_empty())
+                .cloned();
+            let rid = format!(
+                "{}:{}",
+                list.code,
+                rid.unwrap_or_else(|| (i + 1).to_string())
+            );
             let mut rec = vec![rid, list.code.clone()];
-            rec.extend(cols.iter().map(|c| c.and_then(|c| row.get(c)).cloned().unwrap_or_default()));
+            rec.extend(
+                cols.iter()
+                    .map(|c| c.and_then(|c| row.get(c)).cloned().unwrap_or_default()),
+            );
             rec.push(person.to_string());
             w.write_record(&rec)?;
             rows += 1;
         }
     }
     w.flush()?;
-    eprintln!("{rows} rows from {} lists of {} persons", scenario.lists.len(), scenario.persons.len());
+    eprintln!(
+        "{rows} rows from {} lists of {} persons",
+        scenario.lists.len(),
+        scenario.persons.len()
+    );
     Ok(())
 }

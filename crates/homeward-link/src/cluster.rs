@@ -126,8 +126,6 @@ pub(crate) fn cluster(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     fn cluster(
         n: usize,
         triples: &[(u32, u32, f64)],
