@@ -76,7 +76,11 @@ pub fn mapping_for(list: &SourceList) -> Mapping {
                 field: (!field.is_empty()).then(|| (*field).to_owned()),
                 ignore: field.is_empty(),
                 split_name: None,
-                date_formats: if is_date { date_formats(list.date_style) } else { Vec::new() },
+                date_formats: if is_date {
+                    date_formats(list.date_style)
+                } else {
+                    Vec::new()
+                },
                 values: BTreeMap::new(),
                 trim: true,
             }
@@ -122,7 +126,8 @@ pub async fn load(
     // importer refuses leaves the registry as it was.
     let mut prepared_lists = Vec::with_capacity(scenario.lists.len());
     for list in &scenario.lists {
-        let csv = homeward_synth::list_to_csv(list).map_err(|_| DemoError::Render(list.code.clone()))?;
+        let csv =
+            homeward_synth::list_to_csv(list).map_err(|_| DemoError::Render(list.code.clone()))?;
         let mapping = mapping_for(list);
         let file_name = format!("{}.csv", list.code);
         let req = ImportRequest {
@@ -150,7 +155,9 @@ pub async fn load(
             // Row numbers count the header as row 1.
             let index = (r.row_number - 2) as usize;
             if let Some(truth) = list.truth.get(index) {
-                person_of.entry(*truth).or_insert_with(|| r.person_id.clone());
+                person_of
+                    .entry(*truth)
+                    .or_insert_with(|| r.person_id.clone());
             }
         }
         records += prepared.batch.records.len() as u64;
@@ -178,12 +185,17 @@ pub async fn load(
     // An event contested by a second source points at the first report of the same kind.
     let mut first_of: BTreeMap<(u32, &'static str), Id> = BTreeMap::new();
     for e in &scenario.events {
-        let (Some(person), Some(source)) = (person_of.get(&e.person), source_ids.get(e.source)) else {
+        let (Some(person), Some(source)) = (person_of.get(&e.person), source_ids.get(e.source))
+        else {
             continue;
         };
         let id = Id::generate(IdKind::Event, rng);
         let key = (e.person, e.kind.as_str());
-        let contests = if e.contested { first_of.get(&key).cloned() } else { None };
+        let contests = if e.contested {
+            first_of.get(&key).cloned()
+        } else {
+            None
+        };
         first_of.entry(key).or_insert_with(|| id.clone());
         changes.events.push(Event {
             id,

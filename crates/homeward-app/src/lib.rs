@@ -1,7 +1,7 @@
 //! Homeward's use cases over the storage contract: import, status, search and the demo
 //! scenario. Sees only `homeward_store::Store`, never SQL.
 
-pub mod import;
 pub mod demo;
+pub mod import;
 pub mod search;
 pub mod status;

@@ -39,7 +39,11 @@ pub async fn search(store: &dyn Store, query: &str, limit: u32) -> Result<Vec<Hi
             }
         })
         .collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.person_id.cmp(&b.person_id)));
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.person_id.cmp(&b.person_id))
+    });
     hits.truncate(limit as usize);
     Ok(hits)
 }

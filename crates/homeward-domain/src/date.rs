@@ -243,7 +243,15 @@ mod tests {
         assert_eq!(d("1985").precision(), Precision::Year);
         assert_eq!(d("1985-03").precision(), Precision::Month);
         assert_eq!(d("1985-03-07").precision(), Precision::Day);
-        for bad in ["85", "1985-3", "1985-13", "1985-02-30", "1985-03-07-01", "", "abcd"] {
+        for bad in [
+            "85",
+            "1985-3",
+            "1985-13",
+            "1985-02-30",
+            "1985-03-07-01",
+            "",
+            "abcd",
+        ] {
             assert!(bad.parse::<PartialDate>().is_err(), "{bad}");
         }
         assert_eq!(d("2024-02-29").to_string(), "2024-02-29");

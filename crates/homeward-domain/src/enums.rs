@@ -161,10 +161,19 @@ mod tests {
     fn accepts_the_three_languages_and_names_the_choices_on_error() {
         assert_eq!("Женский".parse::<Sex>().unwrap(), Sex::Female);
         assert_eq!(" արական ".parse::<Sex>().unwrap(), Sex::Male);
-        assert_eq!("POW".parse::<LegalStatus>().unwrap(), LegalStatus::PrisonerOfWar);
-        assert_eq!("prisoner of war".parse::<LegalStatus>().unwrap(), LegalStatus::PrisonerOfWar);
+        assert_eq!(
+            "POW".parse::<LegalStatus>().unwrap(),
+            LegalStatus::PrisonerOfWar
+        );
+        assert_eq!(
+            "prisoner of war".parse::<LegalStatus>().unwrap(),
+            LegalStatus::PrisonerOfWar
+        );
         assert_eq!("освобождён".parse::<Status>().unwrap(), Status::Released);
-        assert_eq!("զինծառայող".parse::<Category>().unwrap(), Category::Military);
+        assert_eq!(
+            "զինծառայող".parse::<Category>().unwrap(),
+            Category::Military
+        );
         let err = "sometimes".parse::<Status>().unwrap_err();
         assert_eq!(err.field, "status");
         assert!(err.to_string().contains("missing, detained"));

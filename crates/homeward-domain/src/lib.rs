@@ -11,8 +11,8 @@ mod ids;
 
 pub use date::{PartialDate, PartialDateError, Precision};
 pub use entities::{
-    DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Person, Record, Source, User,
-    Visit, VisitConditions, VisitFinding,
+    DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Person, Record, Source, User, Visit,
+    VisitConditions, VisitFinding,
 };
 pub use enums::{Category, EnumError, LegalStatus, Role, Sex, Status};
 pub use fields::{Field, FieldKind, StandardFields, UnknownField};

@@ -68,10 +68,16 @@ mod tests {
 
     #[test]
     fn placeholders_and_paths() {
-        assert_eq!(Dialect::Postgres.sql("a = ? AND b = ?"), "a = $1 AND b = $2");
+        assert_eq!(
+            Dialect::Postgres.sql("a = ? AND b = ?"),
+            "a = $1 AND b = $2"
+        );
         assert_eq!(Dialect::Sqlite.sql("a = ?"), "a = ?");
         assert_eq!(sqlite_path("sqlite:homeward.db"), Some("homeward.db"));
-        assert_eq!(sqlite_path("sqlite:///tmp/x.db?mode=rwc"), Some("/tmp/x.db"));
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/x.db?mode=rwc"),
+            Some("/tmp/x.db")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert!(Dialect::of_url("mysql://x").is_err());
     }

@@ -6,13 +6,19 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// The record columns after the fixed ones, in `Field::ALL` order.
-pub(crate) const RECORD_FIXED: [&str; 5] = ["id", "source_id", "person_id", "import_id", "row_number"];
+pub(crate) const RECORD_FIXED: [&str; 5] =
+    ["id", "source_id", "person_id", "import_id", "row_number"];
 
 pub(crate) fn q(e: sqlx::Error) -> StoreError {
     StoreError::Query(e.to_string())
 }
 
-pub(crate) fn id(row: &AnyRow, col: &'static str, table: &'static str, kind: IdKind) -> Result<Id, StoreError> {
+pub(crate) fn id(
+    row: &AnyRow,
+    col: &'static str,
+    table: &'static str,
+    kind: IdKind,
+) -> Result<Id, StoreError> {
     let s: String = row.try_get(col).map_err(q)?;
     Id::parse_kind(&s, kind).map_err(|_| StoreError::Corrupt { table, column: col })
 }
@@ -28,9 +34,14 @@ pub(crate) fn opt_id(
         .transpose()
 }
 
-pub(crate) fn date(row: &AnyRow, col: &'static str, table: &'static str) -> Result<PartialDate, StoreError> {
+pub(crate) fn date(
+    row: &AnyRow,
+    col: &'static str,
+    table: &'static str,
+) -> Result<PartialDate, StoreError> {
     let s: String = row.try_get(col).map_err(q)?;
-    s.parse().map_err(|_| StoreError::Corrupt { table, column: col })
+    s.parse()
+        .map_err(|_| StoreError::Corrupt { table, column: col })
 }
 
 pub(crate) fn record(row: &AnyRow) -> Result<Record, StoreError> {

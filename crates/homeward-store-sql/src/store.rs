@@ -207,7 +207,10 @@ async fn insert_rows(
                 .clone()
         } else {
             dialect
-                .sql(&format!("{head}{}", vec![row_sql.as_str(); chunk.len()].join(",")))
+                .sql(&format!(
+                    "{head}{}",
+                    vec![row_sql.as_str(); chunk.len()].join(",")
+                ))
                 .into_owned()
         };
         let mut query = sqlx::query(&sql);
@@ -227,7 +230,11 @@ fn term_rows(terms: &[(Id, Vec<String>)]) -> Vec<Vec<Val>> {
         let mut terms: Vec<&String> = terms.iter().collect();
         terms.sort();
         terms.dedup();
-        out.extend(terms.into_iter().map(|t| vec![t.as_str().into(), pid.into()]));
+        out.extend(
+            terms
+                .into_iter()
+                .map(|t| vec![t.as_str().into(), pid.into()]),
+        );
     }
     out
 }
@@ -250,7 +257,8 @@ fn event_rows(events: &[&Event]) -> Vec<Vec<Val>> {
 }
 
 fn record_values(r: &Record, import_id: &str) -> Result<Vec<Val>, StoreError> {
-    let original = serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
+    let original =
+        serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
     let mut v: Vec<Val> = Vec::with_capacity(RECORD_FIXED.len() + Field::ALL.len() + 1);
     v.push((&r.id).into());
     v.push((&r.source_id).into());
@@ -320,9 +328,9 @@ impl Store for SqlStore {
                 (batch.source.id.as_str().to_owned(), true)
             }
         };
-        let earlier = sqlx::query(&d.sql(
-            "SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?",
-        ))
+        let earlier = sqlx::query(
+            &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
+        )
         .bind(source_id.clone())
         .bind(batch.file_sha256.clone())
         .fetch_optional(&mut *tx)
@@ -335,7 +343,10 @@ impl Store for SqlStore {
         }
         // The import's own id is derived from the source and file hash: unique by the
         // constraint above, and meaningless to anyone who sees it.
-        let import_id = format!("imp_{}", &batch.file_sha256[..batch.file_sha256.len().min(24)]);
+        let import_id = format!(
+            "imp_{}",
+            &batch.file_sha256[..batch.file_sha256.len().min(24)]
+        );
         let import_id = format!("{import_id}_{}", &source_id[4..]);
         sqlx::query(&d.sql(
             "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -357,7 +368,13 @@ impl Store for SqlStore {
             batch
                 .persons
                 .iter()
-                .map(|p| vec![(&p.id).into(), p.display_name.clone().into(), Val::Bool(p.reviewed)])
+                .map(|p| {
+                    vec![
+                        (&p.id).into(),
+                        p.display_name.clone().into(),
+                        Val::Bool(p.reviewed),
+                    ]
+                })
                 .collect(),
         )
         .await?;
@@ -386,7 +403,10 @@ impl Store for SqlStore {
 
     async fn sources(&self) -> Result<Vec<Source>, StoreError> {
         let rows = self
-            .fetch_all("SELECT id, name, description FROM sources ORDER BY name", vec![])
+            .fetch_all(
+                "SELECT id, name, description FROM sources ORDER BY name",
+                vec![],
+            )
             .await?;
         rows.iter()
             .map(|r| {
@@ -459,7 +479,15 @@ impl Store for SqlStore {
                 &mut tx,
                 d,
                 "events",
-                &["id", "person_id", "kind", "date", "source_id", "place_id", "contests"],
+                &[
+                    "id",
+                    "person_id",
+                    "kind",
+                    "date",
+                    "source_id",
+                    "place_id",
+                    "contests",
+                ],
                 group,
             )
             .await?;
@@ -478,24 +506,28 @@ impl Store for SqlStore {
                 "repeat_allowed",
                 "list_provided",
             ],
-            c.visits.iter().map(|v| {
-                vec![
-                    (&v.id).into(),
-                    (&v.place_id).into(),
-                    v.date.to_string().into(),
-                    v.organisation.clone().into(),
-                    Val::Bool(v.conditions.access_all),
-                    Val::Bool(v.conditions.private_interviews),
-                    Val::Bool(v.conditions.repeat_allowed),
-                    Val::Bool(v.conditions.list_provided),
-                ]
-            }).collect(),
+            c.visits
+                .iter()
+                .map(|v| {
+                    vec![
+                        (&v.id).into(),
+                        (&v.place_id).into(),
+                        v.date.to_string().into(),
+                        v.organisation.clone().into(),
+                        Val::Bool(v.conditions.access_all),
+                        Val::Bool(v.conditions.private_interviews),
+                        Val::Bool(v.conditions.repeat_allowed),
+                        Val::Bool(v.conditions.list_provided),
+                    ]
+                })
+                .collect(),
         )
         .await?;
         let mut findings = Vec::new();
         for v in &c.visits {
             for (i, f) in v.findings.iter().enumerate() {
-                let items = serde_json::to_string(&f.items).map_err(|e| StoreError::Query(e.to_string()))?;
+                let items = serde_json::to_string(&f.items)
+                    .map_err(|e| StoreError::Query(e.to_string()))?;
                 findings.push(vec![
                     (&v.id).into(),
                     Val::Int(i as i64),
@@ -542,19 +574,22 @@ impl Store for SqlStore {
                 "person_id",
                 "secret_hash",
             ],
-            c.enquiries.iter().map(|(e, secret_hash)| {
-                vec![
-                    (&e.id).into(),
-                    e.received.to_string().into(),
-                    e.sought_name.clone().into(),
-                    e.sought_birth_date.map(|d| d.to_string()).into(),
-                    e.relation.clone().into(),
-                    e.contact.clone().into(),
-                    e.state.as_str().into(),
-                    e.person_id.as_ref().into(),
-                    secret_hash.clone().into(),
-                ]
-            }).collect(),
+            c.enquiries
+                .iter()
+                .map(|(e, secret_hash)| {
+                    vec![
+                        (&e.id).into(),
+                        e.received.to_string().into(),
+                        e.sought_name.clone().into(),
+                        e.sought_birth_date.map(|d| d.to_string()).into(),
+                        e.relation.clone().into(),
+                        e.contact.clone().into(),
+                        e.state.as_str().into(),
+                        e.person_id.as_ref().into(),
+                        secret_hash.clone().into(),
+                    ]
+                })
+                .collect(),
         )
         .await?;
         insert_rows(
@@ -562,14 +597,17 @@ impl Store for SqlStore {
             d,
             "users",
             &["id", "username", "role", "password_hash"],
-            c.users.iter().map(|(u, hash)| {
-                vec![
-                    (&u.id).into(),
-                    u.username.clone().into(),
-                    u.role.as_str().into(),
-                    hash.clone().into(),
-                ]
-            }).collect(),
+            c.users
+                .iter()
+                .map(|(u, hash)| {
+                    vec![
+                        (&u.id).into(),
+                        u.username.clone().into(),
+                        u.role.as_str().into(),
+                        hash.clone().into(),
+                    ]
+                })
+                .collect(),
         )
         .await
         .map_err(|e| match e {
@@ -612,7 +650,10 @@ impl Store for SqlStore {
 
     async fn places(&self) -> Result<Vec<DetentionPlace>, StoreError> {
         let rows = self
-            .fetch_all("SELECT id, name, authority, region FROM places ORDER BY name, id", vec![])
+            .fetch_all(
+                "SELECT id, name, authority, region FROM places ORDER BY name, id",
+                vec![],
+            )
             .await?;
         rows.iter()
             .map(|r| {

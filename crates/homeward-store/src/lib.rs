@@ -4,9 +4,7 @@
 //! Every method that writes is one transaction: it lands whole or not at all.
 
 use async_trait::async_trait;
-use homeward_domain::{
-    DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit,
-};
+use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
 
 /// Errors of a storage backend.
 #[derive(Debug, thiserror::Error)]

@@ -108,7 +108,10 @@ async fn import_lands_whole_and_keeps_the_original(store: &dyn Store) {
     assert_eq!((c.sources, c.records, c.persons), (1, 1200, 1200));
     let back = store.records_of(&first.person_id).await.unwrap();
     assert_eq!(back.len(), 1);
-    assert_eq!(back[0].original, first.original, "original row kept verbatim");
+    assert_eq!(
+        back[0].original, first.original,
+        "original row kept verbatim"
+    );
     assert_eq!(back[0].fields, first.fields);
     let p = store.person(&first.person_id).await.unwrap().unwrap();
     assert_eq!(p.display_name, "Testyan Anna");
@@ -150,7 +153,11 @@ async fn failed_import_changes_nothing(store: &dyn Store) {
     b.records[last].person_id = ids.next(IdKind::Person);
     let err = store.import(b).await;
     assert!(err.is_err(), "a batch with a dangling reference is refused");
-    assert_eq!(store.counts().await.unwrap(), before, "nothing of it landed");
+    assert_eq!(
+        store.counts().await.unwrap(),
+        before,
+        "nothing of it landed"
+    );
     assert!(store.source_by_name("list-c").await.unwrap().is_none());
 }
 

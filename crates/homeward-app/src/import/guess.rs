@@ -9,37 +9,234 @@ use std::collections::BTreeMap;
 
 /// Header spellings per field, compared after lower-casing and dropping punctuation.
 const SYNONYMS: &[(Field, &[&str])] = &[
-    (Field::RecordId, &["id", "no", "number", "record id", "ref", "reference", "n", "№", "номер", "համար"]),
-    (Field::GivenName, &["given name", "first name", "firstname", "name", "forename", "имя", "անուն"]),
-    (Field::FamilyName, &["family name", "surname", "last name", "lastname", "фамилия", "ազգանուն"]),
-    (Field::Patronymic, &["patronymic", "father name", "fathers name", "middle name", "отчество", "հայրանուն"]),
-    (Field::FullName, &["full name", "fullname", "name surname", "person", "полное имя", "անուն ազգանուն"]),
+    (
+        Field::RecordId,
+        &[
+            "id",
+            "no",
+            "number",
+            "record id",
+            "ref",
+            "reference",
+            "n",
+            "№",
+            "номер",
+            "համար",
+        ],
+    ),
+    (
+        Field::GivenName,
+        &[
+            "given name",
+            "first name",
+            "firstname",
+            "name",
+            "forename",
+            "имя",
+            "անուն",
+        ],
+    ),
+    (
+        Field::FamilyName,
+        &[
+            "family name",
+            "surname",
+            "last name",
+            "lastname",
+            "фамилия",
+            "ազգանուն",
+        ],
+    ),
+    (
+        Field::Patronymic,
+        &[
+            "patronymic",
+            "father name",
+            "fathers name",
+            "middle name",
+            "отчество",
+            "հայրանուն",
+        ],
+    ),
+    (
+        Field::FullName,
+        &[
+            "full name",
+            "fullname",
+            "name surname",
+            "person",
+            "полное имя",
+            "անուն ազգանուն",
+        ],
+    ),
     (Field::Sex, &["sex", "gender", "пол", "սեռ"]),
-    (Field::BirthDate, &["birth date", "date of birth", "dob", "born", "birth year", "year of birth", "дата рождения", "год рождения", "ծննդյան ամսաթիվ", "ծննդյան տարեթիվ", "ծնվել է", "ծննդյան տարի"]),
-    (Field::BirthPlace, &["birth place", "place of birth", "место рождения", "ծննդավայր", "ծննդյան վայր"]),
-    (Field::Residence, &["residence", "address", "place of residence", "место жительства", "адрес", "բնակության վայր", "հասցե"]),
-    (Field::IdNumber, &["id number", "passport", "document", "service number", "документ", "паспорт", "номер документа", "փաստաթուղթ", "անձնագիր"]),
-    (Field::Category, &["category", "type", "категория", "կատեգորիա"]),
-    (Field::CaptureDate, &["capture date", "date of capture", "date captured", "detained on", "дата задержания", "дата пленения", "գերեվարման ամսաթիվ"]),
-    (Field::CapturePlace, &["capture place", "place of capture", "место задержания", "место пленения", "գերեվարման վայր"]),
-    (Field::CaptureContext, &["capture context", "circumstances", "обстоятельства", "հանգամանքներ"]),
+    (
+        Field::BirthDate,
+        &[
+            "birth date",
+            "date of birth",
+            "dob",
+            "born",
+            "birth year",
+            "year of birth",
+            "дата рождения",
+            "год рождения",
+            "ծննդյան ամսաթիվ",
+            "ծննդյան տարեթիվ",
+            "ծնվել է",
+            "ծննդյան տարի",
+        ],
+    ),
+    (
+        Field::BirthPlace,
+        &[
+            "birth place",
+            "place of birth",
+            "место рождения",
+            "ծննդավայր",
+            "ծննդյան վայր",
+        ],
+    ),
+    (
+        Field::Residence,
+        &[
+            "residence",
+            "address",
+            "place of residence",
+            "место жительства",
+            "адрес",
+            "բնակության վայր",
+            "հասցե",
+        ],
+    ),
+    (
+        Field::IdNumber,
+        &[
+            "id number",
+            "passport",
+            "document",
+            "service number",
+            "документ",
+            "паспорт",
+            "номер документа",
+            "փաստաթուղթ",
+            "անձնագիր",
+        ],
+    ),
+    (
+        Field::Category,
+        &["category", "type", "категория", "կատեգորիա"],
+    ),
+    (
+        Field::CaptureDate,
+        &[
+            "capture date",
+            "date of capture",
+            "date captured",
+            "detained on",
+            "дата задержания",
+            "дата пленения",
+            "գերեվարման ամսաթիվ",
+        ],
+    ),
+    (
+        Field::CapturePlace,
+        &[
+            "capture place",
+            "place of capture",
+            "место задержания",
+            "место пленения",
+            "գերեվարման վայր",
+        ],
+    ),
+    (
+        Field::CaptureContext,
+        &[
+            "capture context",
+            "circumstances",
+            "обстоятельства",
+            "հանգամանքներ",
+        ],
+    ),
     (Field::Status, &["status", "статус", "կարգավիճակ"]),
-    (Field::LegalStatus, &["legal status", "правовой статус", "իրավական կարգավիճակ"]),
-    (Field::DetainingAuthority, &["detaining authority", "authority", "held by", "орган", "задерживающий орган", "պահող մարմին"]),
-    (Field::DetentionPlace, &["detention place", "place of detention", "where held", "место содержания", "պահման վայր"]),
-    (Field::LastSeenDate, &["last seen", "last seen date", "последний раз видели", "վերջին անգամ տեսել"]),
-    (Field::LastContactDate, &["last contact", "last contact date", "последний контакт", "վերջին կապ"]),
-    (Field::Notes, &["notes", "note", "comment", "comments", "remarks", "примечание", "комментарий", "նշումներ", "մեկնաբանություն"]),
+    (
+        Field::LegalStatus,
+        &["legal status", "правовой статус", "իրավական կարգավիճակ"],
+    ),
+    (
+        Field::DetainingAuthority,
+        &[
+            "detaining authority",
+            "authority",
+            "held by",
+            "орган",
+            "задерживающий орган",
+            "պահող մարմին",
+        ],
+    ),
+    (
+        Field::DetentionPlace,
+        &[
+            "detention place",
+            "place of detention",
+            "where held",
+            "место содержания",
+            "պահման վայր",
+        ],
+    ),
+    (
+        Field::LastSeenDate,
+        &[
+            "last seen",
+            "last seen date",
+            "последний раз видели",
+            "վերջին անգամ տեսել",
+        ],
+    ),
+    (
+        Field::LastContactDate,
+        &[
+            "last contact",
+            "last contact date",
+            "последний контакт",
+            "վերջին կապ",
+        ],
+    ),
+    (
+        Field::Notes,
+        &[
+            "notes",
+            "note",
+            "comment",
+            "comments",
+            "remarks",
+            "примечание",
+            "комментарий",
+            "նշումներ",
+            "մեկնաբանություն",
+        ],
+    ),
 ];
 
 /// Headers that hold a whole name in "Family Given Patronymic" order.
-const FIO: &[&str] = &["фио", "ф и о", "ազգանուն անուն հայրանուն", "surname name patronymic"];
+const FIO: &[&str] = &[
+    "фио",
+    "ф и о",
+    "ազգանուն անուն հայրանուն",
+    "surname name patronymic",
+];
 
 fn fold(h: &str) -> String {
     let lower: String = h
         .chars()
         .flat_map(char::to_lowercase)
-        .map(|c| if c.is_alphanumeric() || c == '№' { c } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '№' {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect();
     lower.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -131,16 +328,34 @@ mod tests {
     fn guesses_three_languages() {
         let t = Table {
             file: "x.csv".into(),
-            headers: ["Фамилия", "Имя", "Отчество", "Дата рождения", "Ծննդավայր", "family_name", "Whatever"]
+            headers: [
+                "Фамилия",
+                "Имя",
+                "Отчество",
+                "Дата рождения",
+                "Ծննդավայր",
+                "family_name",
+                "Whatever",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![["a", "b", "c", "07.03.1985", "d", "e", "f"]
                 .map(String::from)
-                .to_vec(),
-            rows: vec![["a", "b", "c", "07.03.1985", "d", "e", "f"].map(String::from).to_vec()],
+                .to_vec()],
         };
         let m = guess(&t);
         let fields: Vec<Option<&str>> = m.columns.iter().map(|c| c.field.as_deref()).collect();
         assert_eq!(
             fields,
-            [Some("family_name"), Some("given_name"), Some("patronymic"), Some("birth_date"), Some("birth_place"), None, None]
+            [
+                Some("family_name"),
+                Some("given_name"),
+                Some("patronymic"),
+                Some("birth_date"),
+                Some("birth_place"),
+                None,
+                None
+            ]
         );
         assert_eq!(m.columns[3].date_formats[0], "%d.%m.%Y");
         assert!(m.columns[5].ignore, "a field already fed is not fed twice");

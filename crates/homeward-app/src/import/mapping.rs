@@ -102,7 +102,11 @@ impl Mapping {
 
     /// Checks the mapping against a file's headers: every mapped column must exist, every
     /// field must be standard, and no field may be fed twice.
-    pub fn compile(&self, mapping_file: &str, headers: &[String]) -> Result<CompiledMapping, ImportError> {
+    pub fn compile(
+        &self,
+        mapping_file: &str,
+        headers: &[String],
+    ) -> Result<CompiledMapping, ImportError> {
         let err = |reason: String| ImportError::Mapping {
             file: mapping_file.to_owned(),
             reason,
@@ -129,10 +133,21 @@ impl Mapping {
                 continue;
             }
             if let Some(order) = c.split_name {
-                for f in [Field::GivenName, Field::FamilyName, Field::Patronymic, Field::FullName] {
+                for f in [
+                    Field::GivenName,
+                    Field::FamilyName,
+                    Field::Patronymic,
+                    Field::FullName,
+                ] {
                     feed(f, &c.column)?;
                 }
-                steps.push((index, Step::Split { order, trim: c.trim }));
+                steps.push((
+                    index,
+                    Step::Split {
+                        order,
+                        trim: c.trim,
+                    },
+                ));
                 continue;
             }
             let Some(name) = &c.field else {
@@ -141,12 +156,15 @@ impl Mapping {
                     c.column
                 )));
             };
-            let field: Field = name
-                .parse()
-                .map_err(|e: homeward_domain::UnknownField| err(format!("column '{}': {e}", c.column)))?;
+            let field: Field = name.parse().map_err(|e: homeward_domain::UnknownField| {
+                err(format!("column '{}': {e}", c.column))
+            })?;
             feed(field, &c.column)?;
             if !c.date_formats.is_empty() && field.kind() != FieldKind::Date {
-                return Err(err(format!("column '{}': date_formats given for {field}, which is not a date", c.column)));
+                return Err(err(format!(
+                    "column '{}': date_formats given for {field}, which is not a date",
+                    c.column
+                )));
             }
             for f in &c.date_formats {
                 check_format(f).map_err(|r| err(format!("column '{}': {r}", c.column)))?;
@@ -167,7 +185,10 @@ impl Mapping {
                 Field::GivenName | Field::FamilyName | Field::FullName | Field::Patronymic
             )
         }) {
-            return Err(err("no column feeds a name field (given_name, family_name, patronymic or full_name)".into()));
+            return Err(err(
+                "no column feeds a name field (given_name, family_name, patronymic or full_name)"
+                    .into(),
+            ));
         }
         Ok(CompiledMapping { steps })
     }
@@ -196,7 +217,11 @@ impl CompiledMapping {
         for (i, cell) in row.iter().enumerate() {
             if cell.chars().count() > super::table::MAX_CELL_CHARS {
                 let col = headers.get(i).map_or("", String::as_str);
-                complain(col, &cell.chars().take(40).collect::<String>(), "the cell is too long".into());
+                complain(
+                    col,
+                    &cell.chars().take(40).collect::<String>(),
+                    "the cell is too long".into(),
+                );
             }
         }
         for (index, step) in &self.steps {
@@ -289,7 +314,9 @@ fn check_format(f: &str) -> Result<(), String> {
     let mut chars = f.chars();
     while let Some(c) = chars.next() {
         if c == '%' && !matches!(chars.next(), Some('Y' | 'm' | 'd')) {
-            return Err(format!("date format '{f}': only %Y, %m and %d are understood"));
+            return Err(format!(
+                "date format '{f}': only %Y, %m and %d are understood"
+            ));
         }
     }
     Ok(())
@@ -330,7 +357,11 @@ fn parse_with(v: &str, format: &str) -> Result<PartialDate, String> {
                 Some('d') => (2, &mut d),
                 _ => return Err("bad format".into()),
             };
-            let digits = s.iter().take(len_max).take_while(|b| b.is_ascii_digit()).count();
+            let digits = s
+                .iter()
+                .take(len_max)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
             if digits == 0 || (len_max == 4 && digits != 4) {
                 return Err("expected digits".into());
             }
@@ -379,7 +410,11 @@ mod tests {
     #[test]
     fn split_orders() {
         let mut s = StandardFields::default();
-        split_name(&mut s, "Վարդանյան Ռուբեն Կարենի", NameOrder::FamilyGivenPatronymic);
+        split_name(
+            &mut s,
+            "Վարդանյան Ռուբեն Կարենի",
+            NameOrder::FamilyGivenPatronymic,
+        );
         assert_eq!(s.family_name.as_deref(), Some("Վարդանյան"));
         assert_eq!(s.given_name.as_deref(), Some("Ռուբեն"));
         assert_eq!(s.patronymic.as_deref(), Some("Կարենի"));

@@ -157,7 +157,12 @@ pub fn prepare(req: &ImportRequest<'_>, rng: &mut dyn RngCore) -> Result<Prepare
     }
     let ids: Vec<(Id, Id)> = good
         .iter()
-        .map(|_| (Id::generate(IdKind::Record, rng), Id::generate(IdKind::Person, rng)))
+        .map(|_| {
+            (
+                Id::generate(IdKind::Record, rng),
+                Id::generate(IdKind::Person, rng),
+            )
+        })
         .collect();
     let built: Vec<(Record, Person, Vec<String>)> = good
         .into_par_iter()
@@ -165,7 +170,12 @@ pub fn prepare(req: &ImportRequest<'_>, rng: &mut dyn RngCore) -> Result<Prepare
         .map(|((i, fields), (record_id, person_id))| {
             let name = fields.display_name().unwrap_or_default();
             let terms = homeward_names::index_terms(&name);
-            let original = table.headers.iter().cloned().zip(table.rows[i].iter().cloned()).collect();
+            let original = table
+                .headers
+                .iter()
+                .cloned()
+                .zip(table.rows[i].iter().cloned())
+                .collect();
             (
                 Record {
                     id: record_id,

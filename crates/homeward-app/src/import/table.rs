@@ -87,7 +87,12 @@ fn decode(file: &str, bytes: &[u8]) -> Result<String, ImportError> {
     }
     let sample = &bytes[..bytes.len().min(4096)];
     let even_nuls = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    let odd_nuls = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let odd_nuls = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|b| **b == 0)
+        .count();
     let half = sample.len() / 4;
     let enc = if sample.len() >= 4 && odd_nuls > half && even_nuls == 0 {
         Some(encoding_rs::UTF_16LE)
@@ -114,18 +119,23 @@ fn decode(file: &str, bytes: &[u8]) -> Result<String, ImportError> {
 
 /// Picks the delimiter that splits the first lines into the most, equally many, fields.
 pub fn sniff_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     let mut best = (b',', 0usize);
     for d in [b',', b';', b'\t', b'|'] {
-        let counts: Vec<usize> = lines
-            .iter()
-            .map(|l| count_outside_quotes(l, d))
-            .collect();
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
         let Some(first) = counts.first().copied() else {
             continue;
         };
         let consistent = counts.iter().filter(|c| **c == first).count();
-        let score = if first == 0 { 0 } else { consistent * 1000 + first };
+        let score = if first == 0 {
+            0
+        } else {
+            consistent * 1000 + first
+        };
         if score > best.1 {
             best = (d, score);
         }
@@ -235,9 +245,7 @@ fn cell_text(cell: &Data) -> String {
             Some(dt) => dt.date().to_string(),
             None => d.as_f64().to_string(),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => {
-            s.split('T').next().unwrap_or(s).to_owned()
-        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.split('T').next().unwrap_or(s).to_owned(),
         Data::Error(e) => format!("#{e:?}"),
     }
 }
@@ -255,7 +263,12 @@ fn read_spreadsheet(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Tab
             .iter()
             .find(|n| n.as_str() == s)
             .cloned()
-            .ok_or_else(|| bad(format!("no sheet named '{s}' (sheets: {})", names.join(", "))))?,
+            .ok_or_else(|| {
+                bad(format!(
+                    "no sheet named '{s}' (sheets: {})",
+                    names.join(", ")
+                ))
+            })?,
         None => names
             .first()
             .cloned()
@@ -272,7 +285,10 @@ fn read_spreadsheet(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Tab
         .map(|c| cell_text(c).trim().to_owned())
         .collect();
     // Trailing empty header cells are formatting, not columns.
-    let width = headers.iter().rposition(|h| !h.is_empty()).map_or(0, |p| p + 1);
+    let width = headers
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |p| p + 1);
     let headers = headers[..width].to_vec();
     check_headers(file, &headers)?;
     let mut out = Vec::new();
@@ -282,7 +298,10 @@ fn read_spreadsheet(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Tab
         out.push(cells);
     }
     // Trailing blank rows are formatting too.
-    while out.last().is_some_and(|r| r.iter().all(|c| c.trim().is_empty())) {
+    while out
+        .last()
+        .is_some_and(|r| r.iter().all(|c| c.trim().is_empty()))
+    {
         out.pop();
     }
     Ok(Table {

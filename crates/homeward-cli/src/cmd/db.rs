@@ -74,7 +74,10 @@ mod tests {
             super::redact_url("postgres://u:secret@h:5432/db"),
             "postgres://u@h:5432/db"
         );
-        assert_eq!(super::redact_url("sqlite:homeward.db"), "sqlite:homeward.db");
+        assert_eq!(
+            super::redact_url("sqlite:homeward.db"),
+            "sqlite:homeward.db"
+        );
         assert_eq!(super::now_iso().len(), 20);
     }
 }

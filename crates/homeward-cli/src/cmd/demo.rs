@@ -98,7 +98,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
     // Ids are random and opaque even in the demo; the scenario itself is what the seed fixes.
     let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
-    let summary = homeward_app::demo::load(&store, &scenario, &mut rng, &now_iso(), &progress).await?;
+    let summary =
+        homeward_app::demo::load(&store, &scenario, &mut rng, &now_iso(), &progress).await?;
     bar.finish_and_clear();
     let c = homeward_app::status::status(&store).await?;
     store.close().await;

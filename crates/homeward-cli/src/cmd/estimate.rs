@@ -26,7 +26,9 @@ pub enum MethodArg {
 
 /// Arguments of `homeward estimate`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "T.csv has one 0/1 column per list and a `count` column; lines starting with # are comments.")]
+#[command(
+    after_help = "T.csv has one 0/1 column per list and a `count` column; lines starting with # are comments."
+)]
 pub struct Args {
     /// The overlap table (CSV).
     #[arg(long)]

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `homeward import`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  homeward import --guess list.xlsx > list.toml\n  homeward import list.xlsx --source \"Rights group, March\" --mapping list.toml")]
+#[command(
+    after_help = "Examples:\n  homeward import --guess list.xlsx > list.toml\n  homeward import list.xlsx --source \"Rights group, March\" --mapping list.toml"
+)]
 pub struct Args {
     /// The file to import: CSV (any delimiter, UTF-8 or UTF-16), XLSX or ODS.
     pub file: PathBuf,
@@ -39,13 +41,16 @@ fn file_name(path: &Path) -> String {
 
 /// Runs `homeward import`.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let name = file_name(&args.file);
     if args.guess {
         let table = import::read_table(&name, &bytes, None)?;
         let mapping = import::guess(&table);
         println!("# Mapping proposed by `homeward import --guess` for {name}.");
-        println!("# Check each column; unknown columns are ignored but kept verbatim in every record.");
+        println!(
+            "# Check each column; unknown columns are ignored but kept verbatim in every record."
+        );
         print!("{}", mapping.to_toml()?);
         return Ok(());
     }
@@ -85,7 +90,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ImportOutcome::AlreadyImported { at } => {
             println!("{name} was already imported into source '{source}' at {at}: nothing changed");
         }
-        ImportOutcome::Imported { records, new_source } => {
+        ImportOutcome::Imported {
+            records,
+            new_source,
+        } => {
             println!(
                 "imported {records} record(s) from {name} into {} source '{source}'",
                 if new_source { "new" } else { "existing" }
@@ -97,10 +105,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .report
             .clone()
             .unwrap_or_else(|| args.file.with_extension("rejected.csv"));
-        let mut w = csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
+        let mut w =
+            csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
         w.write_record(["file", "row", "column", "value", "reason"])?;
         for b in &report.skipped {
-            w.write_record([b.file.as_str(), &b.row.to_string(), &b.column, &b.value, &b.reason])?;
+            w.write_record([
+                b.file.as_str(),
+                &b.row.to_string(),
+                &b.column,
+                &b.value,
+                &b.reason,
+            ])?;
         }
         w.flush()?;
         println!(

@@ -29,7 +29,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "homeward-web",
-        &["homeward-app", "homeward-domain", "homeward-store", "homeward-trust"],
+        &[
+            "homeward-app",
+            "homeward-domain",
+            "homeward-store",
+            "homeward-trust",
+        ],
     ),
     (
         "homeward-cli",
@@ -54,11 +59,21 @@ const DEV_EXTRA: &[&str] = &["homeward-testkit", "homeward-store-sql", "homeward
 fn crate_graph_matches_architecture() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let allowed: BTreeMap<&str, BTreeSet<&str>> = ALLOWED
         .iter()
@@ -92,7 +107,14 @@ fn crate_graph_matches_architecture() {
 #[test]
 fn engines_do_no_io() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for engine in ["homeward-domain", "homeward-names", "homeward-link", "homeward-estimate", "homeward-synth", "homeward-trust"] {
+    for engine in [
+        "homeward-domain",
+        "homeward-names",
+        "homeward-link",
+        "homeward-estimate",
+        "homeward-synth",
+        "homeward-trust",
+    ] {
         let src = root.join(engine).join("src");
         if !src.exists() {
             continue;
@@ -105,8 +127,20 @@ fn engines_do_no_io() {
                     stack.push(p);
                 } else if p.extension().is_some_and(|x| x == "rs") {
                     let text = std::fs::read_to_string(&p).unwrap();
-                    for banned in ["std::fs", "std::net", "std::process", "std::env::var", "SystemTime::now", "thread_rng", "File::open"] {
-                        assert!(!text.contains(banned), "{} uses {banned}: engines do no I/O", p.display());
+                    for banned in [
+                        "std::fs",
+                        "std::net",
+                        "std::process",
+                        "std::env::var",
+                        "SystemTime::now",
+                        "thread_rng",
+                        "File::open",
+                    ] {
+                        assert!(
+                            !text.contains(banned),
+                            "{} uses {banned}: engines do no I/O",
+                            p.display()
+                        );
                     }
                 }
             }

@@ -6,7 +6,8 @@ use sqlx::Row;
 
 /// The PostgreSQL server the tests use (CI starts one at this address).
 fn pg_admin_url() -> String {
-    std::env::var("HOMEWARD_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("HOMEWARD_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh PostgreSQL database, dropped when the guard goes.
@@ -28,21 +29,35 @@ impl PgDb {
                     .subsec_nanos()
                     >> (i * 4)) as u8;
         }
-        let name = format!("homeward_test_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let name = format!(
+            "homeward_test_{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
             .await
             .expect("PostgreSQL must answer at 127.0.0.1:5432 (set HOMEWARD_TEST_PG to change)");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
-        PgDb { url: format!("{base}/{name}"), name }
-    }
-
-    async fn drop_db(self) {
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&pg_admin_url()).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+        sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
             .unwrap();
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+        PgDb {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    async fn drop_db(self) {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&pg_admin_url())
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
 }
 
@@ -50,7 +65,9 @@ impl PgDb {
 async fn conformance_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("homeward.db");
-    let store = connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    let store = connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
     homeward_testkit::conformance(&store).await;
     #[cfg(unix)]
     {
@@ -58,9 +75,19 @@ async fn conformance_on_sqlite() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "the database file is owner-only");
     }
-    let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap().try_get(0).unwrap();
+    let mode: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(store.pool()).await.unwrap().try_get(0).unwrap();
+    let fk: i64 = sqlx::query("PRAGMA foreign_keys")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     assert_eq!(fk, 1);
 }
 
@@ -77,17 +104,20 @@ async fn conformance_on_postgres() {
 #[tokio::test]
 async fn migrations_are_paired() {
     let list = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
         v.sort();
         v
     };
     assert_eq!(list("sqlite"), list("postgres"), "same migration versions");
 
     let dir = tempfile::tempdir().unwrap();
-    let lite = connect(&format!("sqlite:{}", dir.path().join("m.db").display())).await.unwrap();
+    let lite = connect(&format!("sqlite:{}", dir.path().join("m.db").display()))
+        .await
+        .unwrap();
     let rows = sqlx::query(
         "SELECT m.name || '.' || p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' ORDER BY c",
@@ -95,7 +125,10 @@ async fn migrations_are_paired() {
     .fetch_all(lite.pool())
     .await
     .unwrap();
-    let lite_cols: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>("c").unwrap()).collect();
+    let lite_cols: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("c").unwrap())
+        .collect();
 
     let db = PgDb::create().await;
     let pg = connect(&db.url).await.unwrap();
@@ -106,7 +139,10 @@ async fn migrations_are_paired() {
     .fetch_all(pg.pool())
     .await
     .unwrap();
-    let mut pg_cols: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>("c").unwrap()).collect();
+    let mut pg_cols: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("c").unwrap())
+        .collect();
     pg_cols.sort();
     pg.close().await;
     db.drop_db().await;
