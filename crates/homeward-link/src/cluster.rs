@@ -98,8 +98,7 @@ pub(crate) fn cluster(
                     offsets[x as usize] as usize,
                     offsets[x as usize + 1] as usize,
                 );
-                for k in s..e {
-                    let (y, hit) = adj[k];
+                for &(y, hit) in &adj[s..e] {
                     if c.find(y) == to {
                         compared += 1;
                         matched += u64::from(hit);
