@@ -117,6 +117,22 @@ impl PartialDate {
         })
     }
 
+    /// The full date of a day number (days since 1970-01-01), e.g. today's date from a clock.
+    pub fn from_day_number(days: i64) -> Result<Self, PartialDateError> {
+        // Howard Hinnant's `civil_from_days`, the inverse of `day_number`.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        let y = i32::try_from(y).map_err(|_| PartialDateError::Format)?;
+        PartialDate::ymd(y, m as u32, d as u32)
+    }
+
     /// The year.
     pub fn year_part(&self) -> i32 {
         self.year
@@ -266,6 +282,9 @@ mod tests {
         assert_eq!(d("2023").days_since(&today), (31, 395));
         assert_eq!(day_number(1970, 1, 1), 0);
         assert_eq!(day_number(2000, 3, 1), 11_017);
+        for n in [0, 11_017, 20_000, -1, 19_782] {
+            assert_eq!(PartialDate::from_day_number(n).unwrap().earliest_day(), n);
+        }
     }
 
     #[test]
