@@ -3,5 +3,6 @@
 
 pub mod demo;
 pub mod import;
+pub mod monitoring;
 pub mod search;
 pub mod status;
