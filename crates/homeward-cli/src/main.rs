@@ -29,6 +29,8 @@ enum Command {
     Link(cmd::link::Args),
     /// Estimate the total number of people from the overlaps of several lists.
     Estimate(cmd::estimate::Args),
+    /// Monitoring reports: `report access` shows how long since detainees were last visited.
+    Report(cmd::report::Args),
 }
 
 #[tokio::main]
@@ -49,5 +51,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Names(args) => cmd::names::run(args).await,
         Command::Link(args) => cmd::link::run(args).await,
         Command::Estimate(args) => cmd::estimate::run(args).await,
+        Command::Report(args) => cmd::report::run(args).await,
     }
 }

@@ -6,5 +6,6 @@ pub mod estimate;
 pub mod import;
 pub mod link;
 pub mod names;
+pub mod report;
 pub mod search;
 pub mod status;
