@@ -151,7 +151,10 @@ pub struct PersonGap {
     pub last_family_contact: Option<PartialDate>,
     /// Days since that contact, the smaller bound.
     pub days_since_family_contact: Option<i64>,
-    /// Whether `days_since_visit` exceeds the threshold.
+    /// Whether the timeline says they are out of custody (released or dead) as of the report
+    /// date; such persons are never overdue.
+    pub out_of_custody: bool,
+    /// Whether `days_since_visit` exceeds the threshold while still in custody.
     pub overdue: bool,
 }
 
@@ -177,6 +180,8 @@ pub struct PlaceGap {
 pub struct AccessTotals {
     /// Persons seen in any visit up to the report date.
     pub persons: usize,
+    /// Of those, out of custody (released or dead) by their timeline.
+    pub out_of_custody: usize,
     /// Of those, overdue.
     pub overdue: usize,
     /// Of those, never reached by family contact through a visit.
@@ -286,13 +291,18 @@ pub async fn access_gap(
     for (id, (date, place)) in seen {
         let days = gap(&date, &as_of);
         let fam = family.get(&id).copied();
-        let overdue = days > threshold_days;
+        // Category does not affect release or death, only the kind of status.
+        let events = store.events_of(&id).await?;
+        let st = legal_status_as_of(&events, Category::Unknown, &as_of);
+        let out_of_custody = st.released || st.ended;
+        let overdue = !out_of_custody && days > threshold_days;
         if let Some(pg) = report_places.get_mut(&place) {
             pg.persons.push(id.clone());
             pg.overdue += usize::from(overdue);
         }
         totals.persons += 1;
         totals.overdue += usize::from(overdue);
+        totals.out_of_custody += usize::from(out_of_custody);
         totals.no_family_contact += usize::from(fam.is_none());
         persons.insert(
             id.clone(),
@@ -304,6 +314,7 @@ pub async fn access_gap(
                 days_since_visit: days,
                 last_family_contact: fam,
                 days_since_family_contact: fam.map(|d| gap(&d, &as_of)),
+                out_of_custody,
                 overdue,
             },
         );
@@ -314,7 +325,8 @@ pub async fn access_gap(
         .filter(|p| !matches!(p.days_since, Some(d) if d <= threshold_days))
         .count();
 
-    let mut order: Vec<&PersonGap> = persons.values().collect();
+    // The longest gaps that matter are of persons still held.
+    let mut order: Vec<&PersonGap> = persons.values().filter(|p| !p.out_of_custody).collect();
     order.sort_by(|a, b| {
         b.days_since_visit
             .cmp(&a.days_since_visit)
@@ -347,6 +359,7 @@ pub fn to_json(r: &AccessReport) -> serde_json::Value {
             "days_since_visit": p.days_since_visit,
             "last_family_contact": p.last_family_contact.map(|d| d.to_string()),
             "days_since_family_contact": p.days_since_family_contact,
+            "out_of_custody": p.out_of_custody,
             "overdue": p.overdue,
         })
     };
@@ -355,6 +368,7 @@ pub fn to_json(r: &AccessReport) -> serde_json::Value {
         "threshold_days": r.threshold_days,
         "totals": {
             "persons": r.totals.persons,
+            "out_of_custody": r.totals.out_of_custody,
             "overdue": r.totals.overdue,
             "no_family_contact": r.totals.no_family_contact,
             "places": r.totals.places,
@@ -508,6 +522,7 @@ mod tests {
         let store = homeward_store_sql::connect(&url).await.unwrap();
         let mut ids = Ids::new(9);
         let b = batch(&mut ids, "list", "ff00", 4);
+        let source = b.source.id.clone();
         let people: Vec<Id> = b.persons.iter().map(|p| p.id.clone()).collect();
         store.import(b).await.unwrap();
         let place = |ids: &mut Ids, name: &str| DetentionPlace {
@@ -536,10 +551,20 @@ mod tests {
             // After the report date: does not count.
             visit(&mut ids, &north.id, "2024-05-01", &[(late, false)]),
         ];
+        // b2 is released after the report date, a before it: only a is out of custody.
+        let release = |p: &Id, date: &str, ids: &mut Ids| Event {
+            source_id: source.clone(),
+            ..ev(ids, p, EventKind::Release, date, None)
+        };
+        let events = vec![
+            release(a, "2024-03-15", &mut ids),
+            release(b2, "2024-04-15", &mut ids),
+        ];
         store
             .apply(ChangeSet {
                 places: vec![north.clone(), south.clone(), east.clone()],
                 visits,
+                events,
                 ..ChangeSet::default()
             })
             .await
@@ -552,6 +577,9 @@ mod tests {
         let pa = &r.persons[a];
         assert_eq!((pa.days_since_visit, pa.overdue), (30, false));
         assert_eq!(pa.days_since_family_contact, Some(30));
+        assert!(pa.out_of_custody);
+        assert!(!r.persons[b2].out_of_custody);
+        assert_eq!(r.totals.out_of_custody, 1);
         assert!(pa.name.is_none());
         let pb = &r.persons[b2];
         assert_eq!((pb.days_since_visit, pb.overdue), (30, false));
@@ -577,7 +605,7 @@ mod tests {
 
         let named = access_gap(&store, d("2024-03-31"), 29, true).await.unwrap();
         assert!(named.persons[a].name.is_some());
-        assert_eq!(named.totals.overdue, 3);
-        assert_eq!(to_json(&named)["totals"]["overdue"], 3);
+        assert_eq!(named.totals.overdue, 2, "a, released, is never overdue");
+        assert_eq!(to_json(&named)["totals"]["overdue"], 2);
     }
 }

@@ -95,8 +95,8 @@ fn table(r: &AccessReport) {
         r.as_of, r.threshold_days
     );
     println!(
-        "persons seen {:>6}   overdue {:>6}   never in family contact {:>6}",
-        t.persons, t.overdue, t.no_family_contact
+        "persons seen {:>6}   overdue {:>6}   never in family contact {:>6}   out of custody {:>6}",
+        t.persons, t.overdue, t.no_family_contact, t.out_of_custody
     );
     println!(
         "places       {:>6}   overdue {:>6} (never visited or last visit over the threshold)",
@@ -159,6 +159,7 @@ fn csv_out(r: &AccessReport) -> anyhow::Result<()> {
         "days_since_visit",
         "last_family_contact",
         "days_since_family_contact",
+        "out_of_custody",
         "overdue",
     ])?;
     for p in r.persons.values() {
@@ -178,6 +179,7 @@ fn csv_out(r: &AccessReport) -> anyhow::Result<()> {
             p.days_since_family_contact
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
+            p.out_of_custody.to_string(),
             p.overdue.to_string(),
         ])?;
     }
