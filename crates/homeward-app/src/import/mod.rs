@@ -229,11 +229,22 @@ pub async fn import(
     req: &ImportRequest<'_>,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<ImportReport, ImportError> {
+    let started = std::time::Instant::now();
     let prepared = prepare(req, rng)?;
+    tracing::info!(
+        rows = prepared.rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "import prepared"
+    );
     if prepared.batch.records.is_empty() {
         return Err(ImportError::BadRows(prepared.bad));
     }
+    let started = std::time::Instant::now();
     let outcome = store.import(prepared.batch).await?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "import written"
+    );
     Ok(ImportReport {
         outcome,
         rows: prepared.rows,
