@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn ordering_puts_less_precise_first_and_certainty_is_separate() {
-        let mut v = vec![d("1985-03-07"), d("1985"), d("1985-03"), d("1984-12-31")];
+        let mut v = [d("1985-03-07"), d("1985"), d("1985-03"), d("1984-12-31")];
         v.sort();
         let s: Vec<String> = v.iter().map(ToString::to_string).collect();
         assert_eq!(s, ["1984-12-31", "1985", "1985-03", "1985-03-07"]);
