@@ -346,11 +346,11 @@ impl Store for SqlStore {
         }
         // The import's own id is derived from the source and file hash: unique by the
         // constraint above, and meaningless to anyone who sees it.
-        let import_id = format!(
-            "imp_{}",
-            &batch.file_sha256[..batch.file_sha256.len().min(24)]
-        );
-        let import_id = format!("{import_id}_{}", &source_id[4..]);
+        let hash: String = batch.file_sha256.chars().take(24).collect();
+        let source_part = source_id
+            .split_once('_')
+            .map_or(source_id.as_str(), |(_, r)| r);
+        let import_id = format!("imp_{hash}_{source_part}");
         sqlx::query(&d.sql(
             "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
         ))
