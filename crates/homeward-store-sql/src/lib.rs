@@ -7,6 +7,7 @@
 mod dialect;
 mod rows;
 mod store;
+mod tx;
 
 pub use dialect::Dialect;
 pub use store::{connect, SqlStore};

@@ -20,7 +20,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 /// A value to bind, so that rows of mixed types can be inserted in batches.
 #[derive(Debug, Clone)]
-enum Val {
+pub(crate) enum Val {
     Text(Option<String>),
     Int(i64),
     Bool(bool),
@@ -55,8 +55,8 @@ impl From<Option<&Id>> for Val {
 /// The registry in a SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
-    dialect: Dialect,
+    pub(crate) pool: AnyPool,
+    pub(crate) dialect: Dialect,
 }
 
 /// Opens (creating if needed) the database at `url` and runs the migrations.
@@ -185,7 +185,7 @@ fn bind<'q>(
 
 /// Inserts rows in multi-row statements: one round trip per few hundred rows, which is
 /// what makes a million-row import take seconds.
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     tx: &mut Transaction<'static, Any>,
     dialect: Dialect,
     table: &str,
@@ -312,7 +312,7 @@ impl Store for SqlStore {
 
     async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
         let d = self.dialect;
-        let mut tx = self.pool.begin().await.map_err(q)?;
+        let mut tx = crate::tx::begin(&self.pool).await?;
         let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
             .bind(batch.source.name.clone())
             .fetch_optional(&mut *tx)
@@ -397,7 +397,7 @@ impl Store for SqlStore {
             term_rows(&batch.name_terms),
         )
         .await?;
-        tx.commit().await.map_err(q)?;
+        crate::tx::commit(tx).await?;
         Ok(ImportOutcome::Imported {
             records: batch.records.len() as u64,
             new_source,
@@ -455,7 +455,7 @@ impl Store for SqlStore {
 
     async fn apply(&self, c: ChangeSet) -> Result<(), StoreError> {
         let d = self.dialect;
-        let mut tx = self.pool.begin().await.map_err(q)?;
+        let mut tx = crate::tx::begin(&self.pool).await?;
         insert_rows(
             &mut tx,
             d,
@@ -619,7 +619,7 @@ impl Store for SqlStore {
             }
             other => other,
         })?;
-        tx.commit().await.map_err(q)
+        crate::tx::commit(tx).await
     }
 
     async fn events_of(&self, person: &Id) -> Result<Vec<Event>, StoreError> {

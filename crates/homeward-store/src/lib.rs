@@ -2,6 +2,10 @@
 //! (SQLite, PostgreSQL) implement it and run one conformance suite (in homeward-testkit).
 //!
 //! Every method that writes is one transaction: it lands whole or not at all.
+//!
+//! Each area of the system (linkage, monitoring, trust) adds its methods as a trait of its
+//! own in a module of this crate and makes it a supertrait of [`Store`], so that one
+//! `Arc<dyn Store>` reaches them all and the areas can grow without touching each other.
 
 use async_trait::async_trait;
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};

@@ -1,0 +1,20 @@
+//! Every write transaction starts and ends here, so that what must happen in the same
+//! transaction as any change (the audit log, once it lands) is added in one place and
+//! cannot be forgotten by a new write path.
+
+use crate::rows::q;
+use homeward_store::StoreError;
+use sqlx::{Any, AnyPool, Transaction};
+
+/// A write transaction of the store.
+pub(crate) type Tx = Transaction<'static, Any>;
+
+/// Starts a write transaction.
+pub(crate) async fn begin(pool: &AnyPool) -> Result<Tx, StoreError> {
+    pool.begin().await.map_err(q)
+}
+
+/// Commits a write transaction; every write path commits through this function.
+pub(crate) async fn commit(tx: Tx) -> Result<(), StoreError> {
+    tx.commit().await.map_err(q)
+}
