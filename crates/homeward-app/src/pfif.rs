@@ -156,6 +156,28 @@ pub const NOTE_STATUSES: &[&str] = &[
     "believed_dead",
 ];
 
+/// Line numbers of increasing byte positions, counted once over the text (the parser asks
+/// at every event, so counting from the start each time would be quadratic).
+struct Lines {
+    pos: usize,
+    line: usize,
+}
+
+impl Lines {
+    fn at(&mut self, text: &str, pos: u64) -> usize {
+        let end = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
+        if end < self.pos {
+            return line_of(text, pos);
+        }
+        self.line += text.as_bytes()[self.pos..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.pos = end;
+        self.line
+    }
+}
+
 fn line_of(text: &str, pos: u64) -> usize {
     let end = usize::try_from(pos).unwrap_or(usize::MAX).min(text.len());
     text.as_bytes()[..end]
@@ -203,9 +225,10 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<PfifDocument, PfifError> {
     let mut doc = PfifDocument::default();
     let mut stack: Vec<Frame> = Vec::new();
     let mut seen_root = false;
+    let mut lines = Lines { pos: 0, line: 1 };
     loop {
         let pos = reader.buffer_position();
-        let line = line_of(text, pos);
+        let line = lines.at(text, pos);
         let (ns, ev) = match reader.read_resolved_event() {
             Ok(x) => x,
             Err(e) => {
