@@ -360,13 +360,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<PfifDocument, PfifError> {
                         "gt" => '>',
                         "quot" => '"',
                         "apos" => '\'',
-                        other => return Err(bad(
-                            line,
-                            None,
-                            format!(
+                        other => {
+                            return Err(bad(
+                                line,
+                                None,
+                                format!(
                                 "entity '&{other};' is not accepted (only the five XML entities)"
                             ),
-                        )),
+                            ))
+                        }
                     }
                 };
                 match stack.last_mut() {
@@ -445,7 +447,6 @@ fn require(
 
 fn record_domain(id: &str) -> Option<&str> {
     id.split_once('/')
-        .map(|(d, rest)| (d, rest))
         .filter(|(d, rest)| !d.is_empty() && !rest.is_empty())
         .map(|(d, _)| d)
 }
