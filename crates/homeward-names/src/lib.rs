@@ -44,6 +44,7 @@
 //! most), and score the best few hundred with [`similarity_prepared`]. [`NameIndex`] does
 //! the same in memory, with the token scores memoised per query.
 
+pub mod fuzzing;
 mod fxhash;
 mod index;
 mod keys;
