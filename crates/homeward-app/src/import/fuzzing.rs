@@ -25,6 +25,13 @@ fn map_rows(table: &Table) {
     }
 }
 
+/// Parses `data` as a PFIF 1.4 document (the import's parser, which refuses entities,
+/// deep nesting and oversized fields with an error).
+pub fn pfif(data: &[u8]) {
+    let _ = crate::pfif::is_pfif(data);
+    let _ = crate::pfif::parse("fuzz.xml", data);
+}
+
 /// Reads `data` as a mapping file; when it parses, checks it against headers made of its
 /// own column names and applies it to rows whose cells are the input's lines, so that
 /// dates, enumerations and name splitting meet hostile values.
@@ -81,6 +88,9 @@ mod tests {
         }
         for (_, bytes) in corpus("mapping_toml") {
             super::mapping(&bytes);
+        }
+        for (_, bytes) in corpus("pfif_xml") {
+            super::pfif(&bytes);
         }
     }
 
