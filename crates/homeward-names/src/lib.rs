@@ -45,6 +45,7 @@
 //! by key or by shared trigrams, scores them against its parts, follows the good ones to
 //! their persons, and scores the best few hundred exactly with [`similarity_prepared`].
 
+pub mod fuzzing;
 mod fxhash;
 mod index;
 mod keys;

@@ -2,6 +2,7 @@
 //! all of it in one transaction, or nothing. Each record starts as a person of its own
 //! until linkage joins it to others.
 
+pub mod fuzzing;
 pub mod guess;
 pub mod mapping;
 pub mod table;
