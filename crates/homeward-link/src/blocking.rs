@@ -28,13 +28,19 @@ pub enum BlockingRule {
     FamilyYearGivenInitial,
     /// Same given key, same birth year and same first letter of the family name.
     GivenYearFamilyInitial,
+    /// Same family key and same day and month of birth, whatever the year (catches a year
+    /// off by one together with a given name written differently).
+    FamilyDayMonth,
+    /// Same family key, same patronymic stem and birth years at most one apart (catches a
+    /// missing or re-spelt given name).
+    FamilyPatronymicYear,
 }
 
 impl BlockingRule {
     /// The default rules, strongest first: selective enough for a million records, whose
     /// union still finds pairs with one name part misspelt, swapped parts, a year off by
     /// one or no year at all.
-    pub const DEFAULT: [BlockingRule; 7] = [
+    pub const DEFAULT: [BlockingRule; 9] = [
         BlockingRule::IdNumber,
         BlockingRule::GivenFamilyYear,
         BlockingRule::FamilyYearGivenInitial,
@@ -42,7 +48,12 @@ impl BlockingRule {
         BlockingRule::GivenBirthDate,
         BlockingRule::BirthDatePlace,
         BlockingRule::GivenFamily,
+        BlockingRule::FamilyDayMonth,
+        BlockingRule::FamilyPatronymicYear,
     ];
+
+    /// Most rules one configuration may have (one bit each in a pair's rule mask).
+    pub const MAX_RULES: usize = 16;
 
     /// Fields on which every pair of this rule tends to agree, so that they carry no
     /// evidence in the rule's pairs: EM leaves them out when training on the rule.
@@ -61,6 +72,10 @@ impl BlockingRule {
             ],
             BlockingRule::FamilyYearGivenInitial => &[Field::FamilyName, Field::BirthDate],
             BlockingRule::GivenYearFamilyInitial => &[Field::GivenName, Field::BirthDate],
+            BlockingRule::FamilyDayMonth => &[Field::FamilyName],
+            BlockingRule::FamilyPatronymicYear => {
+                &[Field::FamilyName, Field::Patronymic, Field::BirthDate]
+            }
         }
     }
 
@@ -75,6 +90,8 @@ impl BlockingRule {
             BlockingRule::GivenFamilyYear => "given+family_keys+birth_year(+-1)",
             BlockingRule::FamilyYearGivenInitial => "family_key+birth_year+given_initial",
             BlockingRule::GivenYearFamilyInitial => "given_key+birth_year+family_initial",
+            BlockingRule::FamilyDayMonth => "family_key+birth_day_and_month",
+            BlockingRule::FamilyPatronymicYear => "family_key+patronymic_stem+birth_year(+-1)",
         }
     }
 
@@ -92,6 +109,17 @@ impl BlockingRule {
         // Unsplit names contribute at most their first four tokens, to bound the key count.
         let fams: Vec<u64> = r.family_candidates().iter().take(4).map(key).collect();
         let givens: Vec<u64> = r.given_candidates().iter().take(4).map(key).collect();
+        // Every reading of a name (Western and Eastern Armenian, Russified) with its key, at
+        // most three per unit, for the rules keyed on one name.
+        let readings = |units: &[u32]| -> Vec<(usize, u64)> {
+            let mut out = Vec::new();
+            for (i, u) in units.iter().take(4).enumerate() {
+                for k in f.names[*u as usize].alt_keys.iter().take(3) {
+                    out.push((i, *k));
+                }
+            }
+            out
+        };
         let full_date = r.birth.filter(|d| d.day.is_some()).map(|d| {
             u64::from(d.year) << 16
                 | u64::from(d.month.unwrap_or(0)) << 8
@@ -161,13 +189,32 @@ impl BlockingRule {
                 } else {
                     (r.given_candidates(), r.family_candidates())
                 };
-                for (i, k) in keyed.iter().take(4).enumerate() {
+                for (i, k) in readings(keyed) {
                     for (j, x) in initialed.iter().take(4).enumerate() {
                         // Within an unsplit name a token is not paired with itself.
                         if !r.is_split() && i == j {
                             continue;
                         }
-                        out.push(mix(&[key(k), initial(x), u64::from(d.year)]));
+                        out.push(mix(&[k, initial(x), u64::from(d.year)]));
+                    }
+                }
+            }
+            BlockingRule::FamilyDayMonth => {
+                if let Some(d) = r.birth.filter(|d| d.day.is_some()) {
+                    let md = u64::from(d.month.unwrap_or(0)) << 8 | u64::from(d.day.unwrap_or(0));
+                    for (_, k) in readings(r.family_candidates()) {
+                        out.push(mix(&[k, md]));
+                    }
+                }
+            }
+            BlockingRule::FamilyPatronymicYear => {
+                let (Some(d), Some(p)) = (r.birth, r.patronymic) else {
+                    return;
+                };
+                let stem = f.names[p as usize].stem;
+                for (_, k) in readings(r.family_candidates()) {
+                    for y in [d.year, d.year + 1] {
+                        out.push(mix(&[k, stem, u64::from(y)]));
                     }
                 }
             }
@@ -234,9 +281,9 @@ fn wanted(mode: LinkMode, a: u32, b: u32) -> bool {
 }
 
 /// Candidate pairs `(i, j)` with `i < j`, sorted, without duplicates, each with the bit mask
-/// of the rules (by position, at most 8) that produced it; plus one report per rule and
+/// of the rules (by position, at most [`BlockingRule::MAX_RULES`]) that produced it; plus one report per rule and
 /// warnings.
-pub(crate) type Blocked = (Vec<(u32, u32)>, Vec<u8>, Vec<RuleReport>, Vec<String>);
+pub(crate) type Blocked = (Vec<(u32, u32)>, Vec<u16>, Vec<RuleReport>, Vec<String>);
 
 /// Runs the blocking rules (see [`Blocked`]).
 pub(crate) fn block(
@@ -247,11 +294,11 @@ pub(crate) fn block(
 ) -> Blocked {
     let recs = &features.records;
     let mut union: Vec<u64> = Vec::new();
-    let mut masks: Vec<u8> = Vec::new();
+    let mut masks: Vec<u16> = Vec::new();
     let mut reports = Vec::new();
     let mut warnings = Vec::new();
     for (rule_index, &rule) in rules.iter().enumerate() {
-        let bit = 1u8 << rule_index.min(7);
+        let bit = 1u16 << rule_index.min(15);
         let mut entries: Vec<(u64, u32)> = recs
             .par_iter()
             .enumerate()
@@ -367,7 +414,7 @@ fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) ->
     all - same
 }
 
-fn merge_sorted(a: &[u64], masks: &[u8], b: &[u64], bit: u8) -> (Vec<u64>, Vec<u8>) {
+fn merge_sorted(a: &[u64], masks: &[u16], b: &[u64], bit: u16) -> (Vec<u64>, Vec<u16>) {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let mut out_masks = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);

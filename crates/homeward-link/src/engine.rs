@@ -137,7 +137,7 @@ pub struct Linker {
     features: Features,
     candidates: Vec<(u32, u32)>,
     /// Bit mask of the rules that produced each candidate.
-    masks: Vec<u8>,
+    masks: Vec<u16>,
     blocking: Vec<RuleReport>,
     warnings: Vec<String>,
 }
@@ -190,10 +190,11 @@ impl Linker {
         let sorted: Vec<LinkRecord> = order.iter().map(|&i| records[i as usize].clone()).collect();
         let features = Features::build(&sorted);
         drop(sorted);
-        if config.rules.len() > 8 {
-            return Err(LinkError::InvalidConfig(
-                "at most 8 blocking rules".to_owned(),
-            ));
+        if config.rules.len() > BlockingRule::MAX_RULES {
+            return Err(LinkError::InvalidConfig(format!(
+                "at most {} blocking rules",
+                BlockingRule::MAX_RULES
+            )));
         }
         let (candidates, masks, blocking, warnings) =
             block(&features, &config.rules, config.mode, config.limits);
@@ -233,13 +234,13 @@ impl Linker {
     }
 
     /// Histogram of distinct (comparison pattern, rule mask) among the candidates, sorted.
-    fn histogram(&self) -> Vec<((Pattern, u8), u64)> {
+    fn histogram(&self) -> Vec<((Pattern, u16), u64)> {
         let maps = self
             .candidates
             .par_chunks(1 << 14)
             .zip(self.masks.par_chunks(1 << 14))
             .map(|(chunk, masks)| {
-                let mut h: HashMap<(Pattern, u8), u64> = HashMap::new();
+                let mut h: HashMap<(Pattern, u16), u64> = HashMap::new();
                 for (&(i, j), &mask) in chunk.iter().zip(masks) {
                     *h.entry((compare(&self.features, i, j).pattern, mask))
                         .or_default() += 1;
@@ -252,7 +253,7 @@ impl Linker {
                 }
                 a
             });
-        let mut hist: Vec<((Pattern, u8), u64)> = maps.into_iter().collect();
+        let mut hist: Vec<((Pattern, u16), u64)> = maps.into_iter().collect();
         hist.sort_unstable();
         hist
     }
@@ -308,7 +309,7 @@ impl Linker {
             let mut m_weight = [0.0f64; FIELDS];
             let (mut iterations, mut converged) = (0, true);
             for (r, rule) in self.config.rules.iter().enumerate() {
-                let bit = 1u8 << r.min(7);
+                let bit = 1u16 << r.min(15);
                 let blocked: Vec<usize> = rule
                     .blocked_fields()
                     .iter()
