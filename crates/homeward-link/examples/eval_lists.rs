@@ -59,6 +59,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let config = LinkConfig {
         threshold,
+        estimate_u_by_em: std::env::var("U_BY_EM").is_ok(),
         ..LinkConfig::default()
     };
     let t = std::time::Instant::now();
@@ -71,7 +72,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     for r in &out.report.blocking {
         eprintln!("rule {:?}: {} pairs, {} new", r.rule, r.pairs, r.new_pairs);
     }
-    eprintln!("lambda {:e}", out.model.lambda);
+    eprintln!(
+        "lambda {:e} em {} {}",
+        out.model.lambda, out.model.em_iterations, out.model.converged
+    );
     let mut by_person: HashMap<&str, Vec<u32>> = HashMap::new();
     for (i, p) in truth.iter().enumerate() {
         by_person.entry(p.as_str()).or_default().push(i as u32);
@@ -134,7 +138,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             Some(d) if d.month.is_some() => "month",
             _ => "year",
         };
-        k.push(format!("dates:{}/{}", prec(a.birth_date), prec(b.birth_date)));
+        k.push(format!(
+            "dates:{}/{}",
+            prec(a.birth_date),
+            prec(b.birth_date)
+        ));
         k.sort();
         k.dedup();
         k
@@ -157,9 +165,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         if shown < 25 && std::env::var("SHOW_FN").is_ok() {
             shown += 1;
             let e = linker.explain(&out.model, i as usize, j as usize)?;
-            println!("FN blocked={blocked} w={:.2}\n  {:?}\n  {:?}", e.weight, records[i as usize], records[j as usize]);
+            println!(
+                "FN blocked={blocked} w={:.2}\n  {:?}\n  {:?}",
+                e.weight, records[i as usize], records[j as usize]
+            );
             for f in e.fields.iter().filter(|f| f.level.is_some()) {
-                println!("    {} {} {:.2} tf {:.2}", f.field.name(), f.level_name, f.weight, f.tf_adjustment);
+                println!(
+                    "    {} {} {:.2} tf {:.2}",
+                    f.field.name(),
+                    f.level_name,
+                    f.weight,
+                    f.tf_adjustment
+                );
             }
         }
     }
@@ -181,9 +198,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         if shown < 25 && std::env::var("SHOW_FP").is_ok() {
             shown += 1;
             let e = linker.explain(&out.model, i as usize, j as usize)?;
-            println!("FP w={:.2}\n  {:?}\n  {:?}", e.weight, records[i as usize], records[j as usize]);
+            println!(
+                "FP w={:.2}\n  {:?}\n  {:?}",
+                e.weight, records[i as usize], records[j as usize]
+            );
             for f in e.fields.iter().filter(|f| f.level.is_some()) {
-                println!("    {} {} {:.2} tf {:.2}", f.field.name(), f.level_name, f.weight, f.tf_adjustment);
+                println!(
+                    "    {} {} {:.2} tf {:.2}",
+                    f.field.name(),
+                    f.level_name,
+                    f.weight,
+                    f.tf_adjustment
+                );
             }
         }
     }
@@ -204,7 +230,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             if e.fields[2].level == Some(0) && std::env::var("SHOW_PATR").is_ok() {
                 let r = |x: u32| {
                     let r = &records[x as usize];
-                    format!("{:?} {:?} {:?} {:?}", r.given_name, r.family_name, r.patronymic, r.full_name)
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        r.given_name, r.family_name, r.patronymic, r.full_name
+                    )
                 };
                 println!("PATR {} | {}", r(i), r(j));
             }

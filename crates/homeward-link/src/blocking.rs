@@ -34,6 +34,10 @@ pub enum BlockingRule {
     /// Same family key, same patronymic stem and birth years at most one apart (catches a
     /// missing or re-spelt given name).
     FamilyPatronymicYear,
+    /// Same given and family keys (either order) where one of the two records has no birth
+    /// year: the pairs [`BlockingRule::GivenFamily`] adds to the year-keyed rules, without
+    /// the quadratic growth of common names at a million records.
+    GivenFamilyNoYear,
 }
 
 impl BlockingRule {
@@ -47,7 +51,7 @@ impl BlockingRule {
         BlockingRule::GivenYearFamilyInitial,
         BlockingRule::GivenBirthDate,
         BlockingRule::BirthDatePlace,
-        BlockingRule::GivenFamily,
+        BlockingRule::GivenFamilyNoYear,
         BlockingRule::FamilyDayMonth,
         BlockingRule::FamilyPatronymicYear,
     ];
@@ -60,7 +64,9 @@ impl BlockingRule {
     pub fn blocked_fields(self) -> &'static [Field] {
         match self {
             BlockingRule::FamilyBirthYear => &[Field::FamilyName, Field::BirthDate],
-            BlockingRule::GivenFamily => &[Field::GivenName, Field::FamilyName, Field::NameOrder],
+            BlockingRule::GivenFamily | BlockingRule::GivenFamilyNoYear => {
+                &[Field::GivenName, Field::FamilyName, Field::NameOrder]
+            }
             BlockingRule::GivenBirthDate => &[Field::GivenName, Field::BirthDate],
             BlockingRule::BirthDatePlace => &[Field::BirthDate, Field::BirthPlace],
             BlockingRule::IdNumber => &[Field::IdNumber],
@@ -72,7 +78,7 @@ impl BlockingRule {
             ],
             BlockingRule::FamilyYearGivenInitial => &[Field::FamilyName, Field::BirthDate],
             BlockingRule::GivenYearFamilyInitial => &[Field::GivenName, Field::BirthDate],
-            BlockingRule::FamilyDayMonth => &[Field::FamilyName],
+            BlockingRule::FamilyDayMonth => &[Field::FamilyName, Field::BirthDate],
             BlockingRule::FamilyPatronymicYear => {
                 &[Field::FamilyName, Field::Patronymic, Field::BirthDate]
             }
@@ -92,6 +98,7 @@ impl BlockingRule {
             BlockingRule::GivenYearFamilyInitial => "given_key+birth_year+family_initial",
             BlockingRule::FamilyDayMonth => "family_key+birth_day_and_month",
             BlockingRule::FamilyPatronymicYear => "family_key+patronymic_stem+birth_year(+-1)",
+            BlockingRule::GivenFamilyNoYear => "given+family_keys, one without birth_year",
         }
     }
 
@@ -131,7 +138,7 @@ impl BlockingRule {
                     out.extend(fams.iter().map(|k| mix(&[*k, u64::from(d.year)])));
                 }
             }
-            BlockingRule::GivenFamily => {
+            BlockingRule::GivenFamily | BlockingRule::GivenFamilyNoYear => {
                 if r.is_split() {
                     let (g, fm) = (givens[0], fams[0]);
                     out.push(mix(&[g.min(fm), g.max(fm)]));
@@ -227,6 +234,27 @@ impl BlockingRule {
     }
 }
 
+impl BlockingRule {
+    /// Whether two records sharing a key of this rule make a pair of it.
+    fn pairs(self, a: &RecordFeatures, b: &RecordFeatures) -> bool {
+        match self {
+            BlockingRule::GivenFamilyNoYear => a.birth.is_none() || b.birth.is_none(),
+            _ => true,
+        }
+    }
+
+    /// Pairs of this rule in a bucket of `n` records of which `undated` have no birth year
+    /// (before the link mode's filter).
+    fn bucket_pairs(self, n: u64, undated: u64) -> u64 {
+        match self {
+            BlockingRule::GivenFamilyNoYear => {
+                undated * (n - undated) + undated * undated.saturating_sub(1) / 2
+            }
+            _ => n * (n - 1) / 2,
+        }
+    }
+}
+
 /// Which pairs are wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -299,17 +327,7 @@ pub(crate) fn block(
     let mut warnings = Vec::new();
     for (rule_index, &rule) in rules.iter().enumerate() {
         let bit = 1u16 << rule_index.min(15);
-        let mut entries: Vec<(u64, u32)> = recs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, r)| {
-                let mut keys = Vec::new();
-                rule.keys(features, r, &mut keys);
-                keys.sort_unstable();
-                keys.dedup();
-                keys.into_iter().map(move |k| (k, i as u32))
-            })
-            .collect();
+        let mut entries = rule_entries(features, rule);
         entries.par_sort_unstable();
         // Bucket boundaries, and a count of the pairs the rule would make, before making any.
         let mut buckets: Vec<(usize, usize)> = Vec::new();
@@ -326,7 +344,7 @@ pub(crate) fn block(
             if n > limits.max_bucket {
                 dropped += 1;
             } else if n > 1 {
-                expected += pair_count(recs, &entries[start..end], mode);
+                expected += pair_count(recs, &entries[start..end], mode, rule);
                 buckets.push((start, end));
             }
             start = end;
@@ -355,20 +373,7 @@ pub(crate) fn block(
         }
         let mut pairs: Vec<u64> = buckets
             .par_iter()
-            .flat_map_iter(|&(s, e)| {
-                let bucket = &entries[s..e];
-                let mut out = Vec::new();
-                for (x, &(_, a)) in bucket.iter().enumerate() {
-                    for &(_, b) in &bucket[x + 1..] {
-                        if a != b && wanted(mode, recs[a as usize].source, recs[b as usize].source)
-                        {
-                            let (i, j) = if a < b { (a, b) } else { (b, a) };
-                            out.push(u64::from(i) << 32 | u64::from(j));
-                        }
-                    }
-                }
-                out.into_iter()
-            })
+            .flat_map_iter(|&(s, e)| bucket_pairs(recs, &entries[s..e], mode, rule).into_iter())
             .collect();
         pairs.par_sort_unstable();
         pairs.dedup();
@@ -389,10 +394,58 @@ pub(crate) fn block(
     (pairs, masks, reports, warnings)
 }
 
-fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) -> u64 {
+/// (key, record) entries of a rule, unsorted.
+fn rule_entries(features: &Features, rule: BlockingRule) -> Vec<(u64, u32)> {
+    features
+        .records
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, r)| {
+            let mut keys = Vec::new();
+            rule.keys(features, r, &mut keys);
+            keys.sort_unstable();
+            keys.dedup();
+            keys.into_iter().map(move |k| (k, i as u32))
+        })
+        .collect()
+}
+
+/// The pairs (packed `i << 32 | j`, `i < j`) of one bucket wanted by the mode and the rule.
+fn bucket_pairs(
+    recs: &[RecordFeatures],
+    bucket: &[(u64, u32)],
+    mode: LinkMode,
+    rule: BlockingRule,
+) -> Vec<u64> {
+    let mut out = Vec::new();
+    for (x, &(_, a)) in bucket.iter().enumerate() {
+        for &(_, b) in &bucket[x + 1..] {
+            if a != b
+                && wanted(mode, recs[a as usize].source, recs[b as usize].source)
+                && rule.pairs(&recs[a as usize], &recs[b as usize])
+            {
+                let (i, j) = if a < b { (a, b) } else { (b, a) };
+                out.push(u64::from(i) << 32 | u64::from(j));
+            }
+        }
+    }
+    out
+}
+
+fn pair_count(
+    recs: &[RecordFeatures],
+    bucket: &[(u64, u32)],
+    mode: LinkMode,
+    rule: BlockingRule,
+) -> u64 {
     let n = bucket.len() as u64;
-    let all = n * (n - 1) / 2;
-    if mode != LinkMode::LinkOnly {
+    let undated = bucket
+        .iter()
+        .filter(|&&(_, i)| recs[i as usize].birth.is_none())
+        .count() as u64;
+    let all = rule.bucket_pairs(n, undated);
+    if mode != LinkMode::LinkOnly || rule == BlockingRule::GivenFamilyNoYear {
+        // An upper bound is enough for the limit.
         return all;
     }
     let mut sources: Vec<u32> = bucket

@@ -68,7 +68,6 @@ pub(crate) fn raw_stem(raw: &str) -> Option<String> {
     None
 }
 
-
 /// The features of one record, as indices into the interned tables.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RecordFeatures {

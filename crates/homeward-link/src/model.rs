@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocking::LinkMode;
 use crate::compare::{
-    compare, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING, NAME_EXACT,
-    NAME_SAME_KEY,
+    compare, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING, NAME_EXACT, NAME_SAME_KEY,
 };
 use crate::error::LinkError;
 use crate::features::Features;
@@ -381,9 +380,21 @@ pub(crate) struct EmResult {
 /// EM on the histogram of distinct patterns (`hist` sorted, so sums run in a fixed order):
 /// each iteration costs the number of distinct patterns, not the number of pairs.
 pub(crate) fn em(hist: &[(Pattern, u64)], u0: &[Vec<f64>], settings: EmSettings) -> EmResult {
-    let mut m: Vec<Vec<f64>> = Field::ALL.iter().map(|&f| initial_m(f)).collect();
+    let m0: Vec<Vec<f64>> = Field::ALL.iter().map(|&f| initial_m(f)).collect();
+    em_from(hist, &m0, u0, 0.1, settings)
+}
+
+/// EM from given starting values of m, u and lambda (see [`em`]).
+pub(crate) fn em_from(
+    hist: &[(Pattern, u64)],
+    m0: &[Vec<f64>],
+    u0: &[Vec<f64>],
+    lambda0: f64,
+    settings: EmSettings,
+) -> EmResult {
+    let mut m: Vec<Vec<f64>> = m0.to_vec();
     let mut u: Vec<Vec<f64>> = u0.to_vec();
-    let mut lambda = 0.1f64;
+    let mut lambda = lambda0.clamp(FLOOR, 1.0 - FLOOR);
     let total: f64 = hist.iter().map(|(_, c)| *c as f64).sum();
     let mut iterations = 0;
     let mut converged = false;
