@@ -275,11 +275,12 @@ impl Linker {
             .sum::<f64>()
     }
 
-    /// Fits a model: u from random pairs; m by EM on the pairs of each blocking rule with
-    /// the rule's own fields left out (they agree by construction there), averaged over rules
-    /// weighted by their expected matches; then the prior share of matches among all
-    /// possible pairs by EM with m and u fixed, taking pairs outside blocking as non-matches.
-    /// With `estimate_u_by_em`, instead m, u and the prior are all fitted on the candidates.
+    /// Fits a model: u from random pairs; starting values of m by EM on the pairs of each
+    /// blocking rule with the rule's own fields left out (they agree by construction there);
+    /// m by EM on all candidate pairs from there (u among candidates fitted beside it); then
+    /// the prior share of matches among all possible pairs by EM with m and the random-pair
+    /// u fixed, taking pairs outside blocking as non-matches. With `estimate_u_by_em`, the
+    /// candidates' u and prior are kept instead.
     pub fn fit(&self) -> FittedModel {
         let (u_random, u_pairs) = estimate_u(
             &self.features,
