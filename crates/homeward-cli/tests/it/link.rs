@@ -48,7 +48,10 @@ fn a_missing_mapped_column_is_refused_with_its_name() {
         err.contains("list.csv has no column \"date_of_birth\" (mapped to birth_date)"),
         "{err}"
     );
-    assert!(err.contains("its columns are: id, family, given, born"), "{err}");
+    assert!(
+        err.contains("its columns are: id, family, given, born"),
+        "{err}"
+    );
     assert!(!d.join("pairs.csv").exists(), "nothing is written");
 }
 
@@ -90,7 +93,10 @@ fn an_unparseable_date_is_missing_and_counted_in_a_warning_naming_the_rows() {
         "{err}"
     );
     let pairs = std::fs::read_to_string(d.join("pairs.csv")).unwrap();
-    assert!(pairs.starts_with("left_id,right_id,probability\n"), "{pairs}");
+    assert!(
+        pairs.starts_with("left_id,right_id,probability\n"),
+        "{pairs}"
+    );
     // Every record, the unreadable dates included, is still linked and clustered.
     let clusters = std::fs::read_to_string(d.join("clusters.csv")).unwrap();
     assert_eq!(clusters.lines().count(), 7, "{clusters}");
