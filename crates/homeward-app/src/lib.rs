@@ -6,3 +6,8 @@ pub mod import;
 pub mod monitoring;
 pub mod search;
 pub mod status;
+pub mod accounts;
+pub mod audit;
+pub mod custody;
+pub mod policy;
+pub mod public_report;

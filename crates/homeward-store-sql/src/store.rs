@@ -2,6 +2,7 @@
 
 use crate::dialect::{sqlite_path, Dialect};
 use crate::rows::{self, q, RECORD_FIXED};
+use crate::crypto::{Keys, Sealer};
 use crate::SqlError;
 use async_trait::async_trait;
 use homeward_domain::{
@@ -57,14 +58,25 @@ impl From<Option<&Id>> for Val {
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) dialect: Dialect,
+    pub(crate) keys: Keys,
+    pub(crate) url: String,
 }
 
-/// Opens (creating if needed) the database at `url` and runs the migrations.
+/// Opens (creating if needed) the database at `url` and runs the migrations, with the
+/// master key found by [`Keys::resolve`] (environment, key file, or for SQLite a key file
+/// next to the database).
 ///
 /// A new SQLite file is created readable and writable by its owner only; SQLite gives its
 /// WAL and shared-memory files the same permissions.
 pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+    let keys = Keys::resolve(url)?;
+    connect_with_keys(url, keys).await
+}
+
+/// Opens the database at `url` with the given master keys (see [`connect`]).
+pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreError> {
     sqlx::any::install_default_drivers();
+    let original_url = url.to_owned();
     let dialect = Dialect::of_url(url).map_err(|e| StoreError::Connect(e.to_string()))?;
     let mut url = url.to_owned();
     if dialect == Dialect::Sqlite {
@@ -108,7 +120,16 @@ pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
         .run(&pool)
         .await
         .map_err(|e| StoreError::Migrate(e.to_string()))?;
-    Ok(SqlStore { pool, dialect })
+    {
+        let mut conn = pool.acquire().await.map_err(q)?;
+        crate::audit::install_triggers(&mut conn).await?;
+    }
+    Ok(SqlStore {
+        pool,
+        dialect,
+        keys,
+        url: original_url,
+    })
 }
 
 #[cfg(unix)]
@@ -139,6 +160,24 @@ impl SqlStore {
     /// The dialect of this store.
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The master keys this store seals and opens sensitive fields with.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The same store with other master keys (after a rotation).
+    pub fn with_keys(&self, keys: Keys) -> SqlStore {
+        SqlStore {
+            keys,
+            ..self.clone()
+        }
+    }
+
+    /// The URL the store was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The underlying pool, for tests and maintenance commands of this crate's users.
@@ -313,6 +352,7 @@ impl Store for SqlStore {
     async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
         let d = self.dialect;
         let mut tx = crate::tx::begin(&self.pool).await?;
+        let mut sealer = Sealer::new(&self.keys);
         let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
             .bind(batch.source.name.clone())
             .fetch_optional(&mut *tx)
@@ -324,7 +364,16 @@ impl Store for SqlStore {
                 sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
                     .bind(batch.source.id.as_str().to_owned())
                     .bind(batch.source.name.clone())
-                    .bind(batch.source.description.clone())
+                    .bind(
+                        batch
+                            .source
+                            .description
+                            .as_deref()
+                            .map(|t| {
+                                sealer.seal_one("sources", batch.source.id.as_str(), "description", t)
+                            })
+                            .transpose()?,
+                    )
                     .execute(&mut *tx)
                     .await
                     .map_err(q)?;
@@ -388,7 +437,10 @@ impl Store for SqlStore {
             v[1] = Val::Text(Some(source_id_val.clone()));
             values.push(v);
         }
-        insert_rows(&mut tx, d, "records", &record_columns(), values).await?;
+        let columns = record_columns();
+        sealer.seal_rows("records", &columns, &mut values)?;
+        insert_rows(&mut tx, d, "records", &columns, values).await?;
+        sealer.finish(&mut tx, d).await?;
         insert_rows(
             &mut tx,
             d,
@@ -411,7 +463,8 @@ impl Store for SqlStore {
                 vec![],
             )
             .await?;
-        rows.iter()
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok(Source {
                     id: rows::id(r, "id", "sources", IdKind::Source)?,
@@ -419,7 +472,22 @@ impl Store for SqlStore {
                     description: r.try_get("description").map_err(q)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Source>, StoreError>>()?;
+        let items: Vec<(String, &'static str, Option<String>)> = out
+            .iter()
+            .map(|s| (s.id.as_str().to_owned(), "description", s.description.clone()))
+            .collect();
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.is_some())
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let opened = crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "sources", items).await?;
+        for (s, v) in out.iter_mut().zip(opened) {
+            s.description = v;
+        }
+        self.note_reads("sources", &read).await?;
+        Ok(out)
     }
 
     async fn source_by_name(&self, name: &str) -> Result<Option<Source>, StoreError> {
@@ -450,7 +518,30 @@ impl Store for SqlStore {
             record_columns().join(",")
         );
         let rows = self.fetch_all(&sql, vec![person.into()]).await?;
-        rows.iter().map(rows::record).collect()
+        let mut items = Vec::with_capacity(rows.len() * 2);
+        for r in &rows {
+            let id: String = r.try_get("id").map_err(q)?;
+            items.push((id.clone(), "notes", r.try_get::<Option<String>, _>("notes").map_err(q)?));
+            items.push((id, "original", r.try_get::<Option<String>, _>("original").map_err(q)?));
+        }
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let mut opened = crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "records", items)
+            .await?
+            .into_iter();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let notes = opened.next().flatten();
+            let original = opened.next().flatten();
+            out.push(rows::record(r, notes, original)?);
+        }
+        let mut read = read;
+        read.dedup();
+        self.note_reads("records", &read).await?;
+        Ok(out)
     }
 
     async fn apply(&self, c: ChangeSet) -> Result<(), StoreError> {
@@ -544,40 +635,34 @@ impl Store for SqlStore {
                 ]);
             }
         }
-        insert_rows(
-            &mut tx,
-            d,
-            "visit_findings",
-            &[
-                "visit_id",
-                "position",
-                "person_id",
-                "health",
-                "items",
-                "messages_collected",
-                "messages_delivered",
-                "family_call",
-                "consent_share_with_family",
-            ],
-            findings,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            d,
-            "enquiries",
-            &[
-                "id",
-                "received",
-                "sought_name",
-                "sought_birth_date",
-                "relation",
-                "contact",
-                "state",
-                "person_id",
-                "secret_hash",
-            ],
-            c.enquiries
+        let mut sealer = Sealer::new(&self.keys);
+        let finding_columns = [
+            "visit_id",
+            "position",
+            "person_id",
+            "health",
+            "items",
+            "messages_collected",
+            "messages_delivered",
+            "family_call",
+            "consent_share_with_family",
+        ];
+        let mut findings = findings;
+        sealer.seal_rows("visit_findings", &finding_columns, &mut findings)?;
+        insert_rows(&mut tx, d, "visit_findings", &finding_columns, findings).await?;
+        let enquiry_columns = [
+            "id",
+            "received",
+            "sought_name",
+            "sought_birth_date",
+            "relation",
+            "contact",
+            "state",
+            "person_id",
+            "secret_hash",
+        ];
+        let mut enquiry_rows: Vec<Vec<Val>> = c
+            .enquiries
                 .iter()
                 .map(|(e, secret_hash)| {
                     vec![
@@ -592,9 +677,9 @@ impl Store for SqlStore {
                         secret_hash.clone().into(),
                     ]
                 })
-                .collect(),
-        )
-        .await?;
+                .collect();
+        sealer.seal_rows("enquiries", &enquiry_columns, &mut enquiry_rows)?;
+        insert_rows(&mut tx, d, "enquiries", &enquiry_columns, enquiry_rows).await?;
         insert_rows(
             &mut tx,
             d,
@@ -619,6 +704,7 @@ impl Store for SqlStore {
             }
             other => other,
         })?;
+        sealer.finish(&mut tx, d).await?;
         crate::tx::commit(tx).await
     }
 
@@ -696,7 +782,7 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
@@ -712,7 +798,9 @@ impl Store for SqlStore {
             };
             let f = VisitFinding {
                 person_id: rows::opt_id(r, "person_id", "visit_findings", IdKind::Person)?,
-                health: r.try_get("health").map_err(q)?,
+                // Health findings are sealed and read one at a time, logged, by the roles
+                // allowed to (TrustStore::finding_health); the bulk read never carries them.
+                health: None,
                 items: serde_json::from_str(&items).map_err(|_| StoreError::Corrupt {
                     table: "visit_findings",
                     column: "items",

@@ -8,6 +8,12 @@
 //! `Arc<dyn Store>` reaches them all and the areas can grow without touching each other.
 
 use async_trait::async_trait;
+
+pub mod trust;
+pub use trust::{
+    as_actor, current_actor, Account, AuditRow, KeyReport, PersonFacts, RowProblem, RowProblemKind,
+    TrustStore,
+};
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
 
 /// Errors of a storage backend.
@@ -119,7 +125,7 @@ pub struct NameCandidate {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + TrustStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 

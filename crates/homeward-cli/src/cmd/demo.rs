@@ -116,5 +116,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some((id, secret)) = summary.enquiry_secrets.first() {
         println!("a family enquiry to try: reference {id}, secret {secret} (shown once)");
     }
+    let store = args.db.open().await?;
+    let accounts = homeward_app::accounts::demo_accounts(&store).await?;
+    store.close().await;
+    if !accounts.is_empty() {
+        println!("demo accounts, one per role (passwords shown once, not stored anywhere readable):");
+        for (name, role, password) in accounts {
+            println!("  {name:<22} {:<15} {password}", role.as_str());
+        }
+    }
     Ok(())
 }

@@ -1,11 +1,15 @@
 //! One module per subcommand; each has an `Args` (clap) and an async `run`.
 
+pub mod audit;
+pub mod custody;
 pub mod db;
 pub mod demo;
 pub mod estimate;
 pub mod import;
+pub mod keys;
 pub mod link;
 pub mod names;
 pub mod report;
 pub mod search;
 pub mod status;
+pub mod user;
