@@ -7,6 +7,7 @@
 mod audit;
 pub mod crypto;
 mod dialect;
+mod monitoring;
 mod rows;
 mod store;
 mod trust;

@@ -201,7 +201,11 @@ impl SqlStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn fetch_all(&self, sql: &str, binds: Vec<Val>) -> Result<Vec<AnyRow>, StoreError> {
+    pub(crate) async fn fetch_all(
+        &self,
+        sql: &str,
+        binds: Vec<Val>,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let sql = self.dialect.sql(sql);
         let mut query = sqlx::query(&sql);
         for v in binds {
@@ -321,12 +325,121 @@ fn record_columns() -> Vec<&'static str> {
     c
 }
 
-fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
+pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     // SQLite hands booleans back as integers through `Any`.
     match row.try_get::<bool, _>(col) {
         Ok(b) => Ok(b),
         Err(_) => Ok(row.try_get::<i64, _>(col).map_err(q)? != 0),
     }
+}
+
+/// Writes one import batch inside `tx` (shared by `Store::import` and the PFIF import, which
+/// writes several batches and their notes in one transaction). Returns `AlreadyImported`
+/// without writing when the file was imported into the source before.
+pub(crate) async fn import_in(
+    tx: &mut crate::tx::Tx,
+    d: Dialect,
+    keys: &Keys,
+    batch: ImportBatch,
+) -> Result<ImportOutcome, StoreError> {
+    let mut sealer = Sealer::new(keys);
+    let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
+        .bind(batch.source.name.clone())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(q)?;
+    let (source_id, new_source) = match existing {
+        Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
+        None => {
+            sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
+                .bind(batch.source.id.as_str().to_owned())
+                .bind(batch.source.name.clone())
+                .bind(
+                    batch
+                        .source
+                        .description
+                        .as_deref()
+                        .map(|t| sealer.seal_one("sources", batch.source.id.as_str(), "description", t))
+                        .transpose()?,
+                )
+                .execute(&mut **tx)
+                .await
+                .map_err(q)?;
+            (batch.source.id.as_str().to_owned(), true)
+        }
+    };
+    let earlier = sqlx::query(
+        &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
+    )
+    .bind(source_id.clone())
+    .bind(batch.file_sha256.clone())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(q)?;
+    if let Some(row) = earlier {
+        let at: String = row.try_get("imported_at").map_err(q)?;
+        return Ok(ImportOutcome::AlreadyImported { at });
+    }
+    // The import's own id is derived from the source and file hash: unique by the
+    // constraint above, and meaningless to anyone who sees it.
+    let hash: String = batch.file_sha256.chars().take(24).collect();
+    let source_part = source_id
+        .split_once('_')
+        .map_or(source_id.as_str(), |(_, r)| r);
+    let import_id = format!("imp_{hash}_{source_part}");
+    sqlx::query(&d.sql(
+        "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ))
+    .bind(import_id.clone())
+    .bind(source_id.clone())
+    .bind(batch.file_sha256.clone())
+    .bind(batch.file_name.clone())
+    .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
+    .bind(batch.imported_at.clone())
+    .execute(&mut **tx)
+    .await
+    .map_err(q)?;
+    insert_rows(
+        tx,
+        d,
+        "persons",
+        &["id", "display_name", "reviewed"],
+        batch
+            .persons
+            .iter()
+            .map(|p| {
+                vec![
+                    (&p.id).into(),
+                    p.display_name.clone().into(),
+                    Val::Bool(p.reviewed),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    let source_id_val = source_id.clone();
+    let mut values = Vec::with_capacity(batch.records.len());
+    for r in &batch.records {
+        let mut v = record_values(r, &import_id)?;
+        v[1] = Val::Text(Some(source_id_val.clone()));
+        values.push(v);
+    }
+    let columns = record_columns();
+    sealer.seal_rows("records", &columns, &mut values)?;
+    insert_rows(tx, d, "records", &columns, values).await?;
+    sealer.finish(tx, d).await?;
+    insert_rows(
+        tx,
+        d,
+        "name_terms",
+        &["term", "person_id"],
+        term_rows(&batch.name_terms),
+    )
+    .await?;
+    Ok(ImportOutcome::Imported {
+        records: batch.records.len() as u64,
+        new_source,
+    })
 }
 
 #[async_trait]
@@ -350,110 +463,14 @@ impl Store for SqlStore {
     }
 
     async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
-        let d = self.dialect;
         let mut tx = crate::tx::begin(&self.pool).await?;
-        let mut sealer = Sealer::new(&self.keys);
-        let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
-            .bind(batch.source.name.clone())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(q)?;
-        let (source_id, new_source) = match existing {
-            Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
-            None => {
-                sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
-                    .bind(batch.source.id.as_str().to_owned())
-                    .bind(batch.source.name.clone())
-                    .bind(
-                        batch
-                            .source
-                            .description
-                            .as_deref()
-                            .map(|t| {
-                                sealer.seal_one("sources", batch.source.id.as_str(), "description", t)
-                            })
-                            .transpose()?,
-                    )
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q)?;
-                (batch.source.id.as_str().to_owned(), true)
-            }
-        };
-        let earlier = sqlx::query(
-            &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
-        )
-        .bind(source_id.clone())
-        .bind(batch.file_sha256.clone())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(q)?;
-        if let Some(row) = earlier {
-            let at: String = row.try_get("imported_at").map_err(q)?;
+        let outcome = import_in(&mut tx, self.dialect, &self.keys, batch).await?;
+        if matches!(outcome, ImportOutcome::AlreadyImported { .. }) {
             tx.rollback().await.map_err(q)?;
-            return Ok(ImportOutcome::AlreadyImported { at });
+        } else {
+            crate::tx::commit(tx).await?;
         }
-        // The import's own id is derived from the source and file hash: unique by the
-        // constraint above, and meaningless to anyone who sees it.
-        let hash: String = batch.file_sha256.chars().take(24).collect();
-        let source_part = source_id
-            .split_once('_')
-            .map_or(source_id.as_str(), |(_, r)| r);
-        let import_id = format!("imp_{hash}_{source_part}");
-        sqlx::query(&d.sql(
-            "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(import_id.clone())
-        .bind(source_id.clone())
-        .bind(batch.file_sha256.clone())
-        .bind(batch.file_name.clone())
-        .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
-        .bind(batch.imported_at.clone())
-        .execute(&mut *tx)
-        .await
-        .map_err(q)?;
-        insert_rows(
-            &mut tx,
-            d,
-            "persons",
-            &["id", "display_name", "reviewed"],
-            batch
-                .persons
-                .iter()
-                .map(|p| {
-                    vec![
-                        (&p.id).into(),
-                        p.display_name.clone().into(),
-                        Val::Bool(p.reviewed),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-        let source_id_val = source_id.clone();
-        let mut values = Vec::with_capacity(batch.records.len());
-        for r in &batch.records {
-            let mut v = record_values(r, &import_id)?;
-            v[1] = Val::Text(Some(source_id_val.clone()));
-            values.push(v);
-        }
-        let columns = record_columns();
-        sealer.seal_rows("records", &columns, &mut values)?;
-        insert_rows(&mut tx, d, "records", &columns, values).await?;
-        sealer.finish(&mut tx, d).await?;
-        insert_rows(
-            &mut tx,
-            d,
-            "name_terms",
-            &["term", "person_id"],
-            term_rows(&batch.name_terms),
-        )
-        .await?;
-        crate::tx::commit(tx).await?;
-        Ok(ImportOutcome::Imported {
-            records: batch.records.len() as u64,
-            new_source,
-        })
+        Ok(outcome)
     }
 
     async fn sources(&self) -> Result<Vec<Source>, StoreError> {
@@ -632,6 +649,9 @@ impl Store for SqlStore {
                     Val::Int(i64::from(f.messages_delivered)),
                     Val::Bool(f.family_call),
                     Val::Bool(f.consent_share_with_family),
+                    f.conditions.clone().into(),
+                    Val::Bool(f.consent_representations),
+                    Val::Bool(f.consent_reports),
                 ]);
             }
         }
@@ -646,6 +666,9 @@ impl Store for SqlStore {
             "messages_delivered",
             "family_call",
             "consent_share_with_family",
+            "conditions",
+            "consent_representations",
+            "consent_reports",
         ];
         let mut findings = findings;
         sealer.seal_rows("visit_findings", &finding_columns, &mut findings)?;
@@ -782,7 +805,7 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
@@ -809,6 +832,9 @@ impl Store for SqlStore {
                 messages_delivered: count("messages_delivered")?,
                 family_call: bool_col(r, "family_call")?,
                 consent_share_with_family: bool_col(r, "consent_share_with_family")?,
+                conditions: r.try_get("conditions").map_err(q)?,
+                consent_representations: bool_col(r, "consent_representations")?,
+                consent_reports: bool_col(r, "consent_reports")?,
             };
             if let Some(v) = visits.get_mut(&visit_id) {
                 v.findings.push(f);

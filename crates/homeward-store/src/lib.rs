@@ -7,6 +7,12 @@
 //! own in a module of this crate and makes it a supertrait of [`Store`], so that one
 //! `Arc<dyn Store>` reaches them all and the areas can grow without touching each other.
 
+mod monitoring;
+
+pub use monitoring::{
+    EnquiryDecision, EnquiryFile, EventConfirmation, MonitoringStore, Note, PfifBatch,
+};
+
 use async_trait::async_trait;
 
 pub mod trust;
@@ -125,7 +131,7 @@ pub struct NameCandidate {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + TrustStore {
+pub trait Store: Send + Sync + MonitoringStore + TrustStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 
