@@ -212,12 +212,25 @@ async fn shape(
     }))
 }
 
-/// Creates the audit triggers on every audited table that has none yet (start-up).
-pub(crate) async fn install_triggers(conn: &mut AnyConnection) -> Result<(), StoreError> {
+/// Creates the audit triggers on every audited table that has none yet (start-up), and
+/// returns the tables that got them just now: rows already in those tables (seed data of
+/// a migration) predate auditing and are logged once as created, by [`baseline`].
+pub(crate) async fn install_triggers(conn: &mut AnyConnection) -> Result<Vec<Shape>, StoreError> {
     let d = dialect_of(conn);
+    let mut fresh = Vec::new();
     for s in shapes(conn).await? {
         match d {
             Dialect::Sqlite => {
+                let exists = sqlx::query(
+                    "SELECT 1 AS x FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                )
+                .bind(format!("audit_{}_insert", s.name))
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(q)?;
+                if exists.is_none() {
+                    fresh.push(s.clone());
+                }
                 for (op, row) in [("insert", "NEW."), ("update", "NEW."), ("delete", "OLD.")] {
                     let sql = format!(
                         "CREATE TRIGGER IF NOT EXISTS \"audit_{t}_{op}\" AFTER {OP} ON \"{t}\" BEGIN \
@@ -238,6 +251,7 @@ pub(crate) async fn install_triggers(conn: &mut AnyConnection) -> Result<(), Sto
                 .await
                 .map_err(q)?;
                 if exists.is_none() {
+                    fresh.push(s.clone());
                     let args: Vec<String> = s.keys.iter().map(|k| format!("'{k}'")).collect();
                     let sql = format!(
                         "CREATE OR REPLACE TRIGGER audit_note_row AFTER INSERT OR UPDATE OR DELETE ON \"{}\" \
@@ -250,7 +264,25 @@ pub(crate) async fn install_triggers(conn: &mut AnyConnection) -> Result<(), Sto
             }
         }
     }
-    Ok(())
+    Ok(fresh)
+}
+
+/// Logs, in one transaction, every row of tables that were just put under audit.
+pub(crate) async fn baseline(pool: &sqlx::AnyPool, fresh: &[Shape]) -> Result<(), StoreError> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let mut tx = crate::tx::begin(pool).await?;
+    for s in fresh {
+        let sql = format!(
+            "INSERT INTO audit_pending (tbl, row_id, op) SELECT '{}', {}, 'insert' FROM \"{}\"",
+            s.name,
+            s.id_expr(""),
+            s.name
+        );
+        sqlx::query(&sql).execute(&mut *tx).await.map_err(q)?;
+    }
+    crate::tx::commit(tx).await
 }
 
 fn hex(b: &[u8]) -> String {

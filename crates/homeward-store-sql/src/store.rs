@@ -120,10 +120,11 @@ pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreE
         .run(&pool)
         .await
         .map_err(|e| StoreError::Migrate(e.to_string()))?;
-    {
+    let fresh = {
         let mut conn = pool.acquire().await.map_err(q)?;
-        crate::audit::install_triggers(&mut conn).await?;
-    }
+        crate::audit::install_triggers(&mut conn).await?
+    };
+    crate::audit::baseline(&pool, &fresh).await?;
     Ok(SqlStore {
         pool,
         dialect,
