@@ -153,8 +153,13 @@ fn relation_to(principal: &Principal, account: &Account) -> Relation {
 }
 
 fn may_manage(principal: &Principal, account: &Account) -> Result<(), Denied> {
-    authorize(principal, UseCase::ManageUsers, Relation::Any)
-        .or_else(|_| authorize(principal, UseCase::ManageOwnAccount, relation_to(principal, account)))
+    authorize(principal, UseCase::ManageUsers, Relation::Any).or_else(|_| {
+        authorize(
+            principal,
+            UseCase::ManageOwnAccount,
+            relation_to(principal, account),
+        )
+    })
 }
 
 /// Disables (or re-enables) an account; its sessions end.
@@ -251,7 +256,9 @@ pub async fn login(
         let hash = h.hash(&mut OsRng, password)?;
         store.set_password_hash(&a.user.id, &hash).await?;
     }
-    store.audit_event("login", "user", a.user.id.as_str()).await?;
+    store
+        .audit_event("login", "user", a.user.id.as_str())
+        .await?;
     Ok(Principal::Staff {
         user: a.user.id,
         role: a.user.role,

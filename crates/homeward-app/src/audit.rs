@@ -7,8 +7,7 @@
 
 use homeward_store::{AuditRow, RowProblem, RowProblemKind, Store, StoreError};
 use homeward_trust::audit::{
-    root_of, verify_log, Action, AuditEntry, Checkpoint, CheckpointSigner, CheckpointVerifier,
-    Hash,
+    root_of, verify_log, Action, AuditEntry, Checkpoint, CheckpointSigner, CheckpointVerifier, Hash,
 };
 use homeward_trust::TrustError;
 
@@ -119,10 +118,15 @@ pub fn describe(p: &RowProblem) -> String {
         RowProblemKind::Altered => "altered outside the application",
         RowProblemKind::Unlogged => "present but never logged",
         RowProblemKind::Missing => "deleted outside the application",
-        RowProblemKind::Pending => "changed outside the application (noted by the triggers, never logged)",
+        RowProblemKind::Pending => {
+            "changed outside the application (noted by the triggers, never logged)"
+        }
     };
     match p.seq {
-        Some(seq) => format!("{} {}: {what} (last logged in entry {seq})", p.table, p.row_id),
+        Some(seq) => format!(
+            "{} {}: {what} (last logged in entry {seq})",
+            p.table, p.row_id
+        ),
         None => format!("{} {}: {what}", p.table, p.row_id),
     }
 }
@@ -164,7 +168,10 @@ pub struct CheckpointFile {
 }
 
 /// Reads a checkpoint file and checks its signature and that its leaves hash to its root.
-pub fn read_checkpoint(text: &str, verifier: &CheckpointVerifier) -> Result<CheckpointFile, AuditError> {
+pub fn read_checkpoint(
+    text: &str,
+    verifier: &CheckpointVerifier,
+) -> Result<CheckpointFile, AuditError> {
     let bad = |reason: &str| AuditError::Format {
         what: "checkpoint file".into(),
         reason: reason.into(),
@@ -240,7 +247,11 @@ pub async fn verify(
     let mut root = String::new();
     let mut extends = None;
     if log_problem.is_none() {
-        match verify_log(&entries, Some(&stored), checkpoint.map(|(c, v)| (&c.checkpoint, v))) {
+        match verify_log(
+            &entries,
+            Some(&stored),
+            checkpoint.map(|(c, v)| (&c.checkpoint, v)),
+        ) {
             Ok(v) => {
                 size = v.size;
                 root = hex(&v.root);
@@ -263,9 +274,16 @@ pub async fn verify(
             Err(TrustError::LogTruncated {
                 size,
                 checkpoint_size,
-            }) => log_problem = Some(LogProblem::Truncated { size, checkpoint_size }),
+            }) => {
+                log_problem = Some(LogProblem::Truncated {
+                    size,
+                    checkpoint_size,
+                })
+            }
             Err(TrustError::CheckpointMismatch { size }) => {
-                log_problem = Some(LogProblem::Rewritten { checkpoint_size: size })
+                log_problem = Some(LogProblem::Rewritten {
+                    checkpoint_size: size,
+                })
             }
             Err(TrustError::BadSignature) => log_problem = Some(LogProblem::BadSignature),
             Err(e) => return Err(e.into()),
@@ -292,8 +310,12 @@ pub fn read_signer(text: &str) -> Result<CheckpointSigner, AuditError> {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .ok_or_else(|| bad("empty"))?;
-    let (name, seed) = line.split_once(' ').ok_or_else(|| bad("expected `NAME SEED`"))?;
-    let seed = zeroize::Zeroizing::new(unhex32(seed.trim()).ok_or_else(|| bad("the seed is not 64 hex digits"))?);
+    let (name, seed) = line
+        .split_once(' ')
+        .ok_or_else(|| bad("expected `NAME SEED`"))?;
+    let seed = zeroize::Zeroizing::new(
+        unhex32(seed.trim()).ok_or_else(|| bad("the seed is not 64 hex digits"))?,
+    );
     Ok(CheckpointSigner::from_seed(name, &seed)?)
 }
 

@@ -24,7 +24,11 @@ pub enum CustodyError {
 }
 
 /// Writes a consistent, fsynced snapshot to `out` (never overwriting) and logs the export.
-pub async fn backup(store: &dyn Store, principal: &Principal, out: &Path) -> Result<(), CustodyError> {
+pub async fn backup(
+    store: &dyn Store,
+    principal: &Principal,
+    out: &Path,
+) -> Result<(), CustodyError> {
     authorize(principal, UseCase::Custody, Relation::Any)?;
     // Logged first, so the snapshot holds its own export entry.
     store.audit_event("export", "backup", "").await?;

@@ -360,13 +360,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<PfifDocument, PfifError> {
                         "gt" => '>',
                         "quot" => '"',
                         "apos" => '\'',
-                        other => return Err(bad(
-                            line,
-                            None,
-                            format!(
+                        other => {
+                            return Err(bad(
+                                line,
+                                None,
+                                format!(
                                 "entity '&{other};' is not accepted (only the five XML entities)"
                             ),
-                        )),
+                            ))
+                        }
                     }
                 };
                 match stack.last_mut() {

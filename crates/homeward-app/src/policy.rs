@@ -151,7 +151,9 @@ impl UseCase {
 }
 
 use Relation::{Any, Own};
-use Role::{Administrator as Adm, Analyst as Ana, Caseworker as Cw, HealthOfficer as Ho, Viewer as Vw};
+use Role::{
+    Administrator as Adm, Analyst as Ana, Caseworker as Cw, HealthOfficer as Ho, Viewer as Vw,
+};
 use RoleKind::{FamilyEnquirer as Fam, Staff};
 use UseCase as U;
 
@@ -208,13 +210,17 @@ pub struct Denied;
 
 /// Whether `role` may do `use_case` to an object it has `relation` to.
 pub fn allowed(role: RoleKind, use_case: UseCase, relation: Relation) -> bool {
-    ALLOW.iter().any(|&(r, u, rel)| {
-        r == role && u == use_case && (rel == Any || rel == relation)
-    })
+    ALLOW
+        .iter()
+        .any(|&(r, u, rel)| r == role && u == use_case && (rel == Any || rel == relation))
 }
 
 /// Checks the policy for a principal; `Err(Denied)` when not listed.
-pub fn authorize(principal: &Principal, use_case: UseCase, relation: Relation) -> Result<(), Denied> {
+pub fn authorize(
+    principal: &Principal,
+    use_case: UseCase,
+    relation: Relation,
+) -> Result<(), Denied> {
     if allowed(principal.kind(), use_case, relation) {
         Ok(())
     } else {
@@ -260,12 +266,17 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
         let mine = Id::generate(homeward_domain::IdKind::Enquiry, &mut rng);
         let other = Id::generate(homeward_domain::IdKind::Enquiry, &mut rng);
-        let p = Principal::Enquirer { enquiry: mine.clone() };
+        let p = Principal::Enquirer {
+            enquiry: mine.clone(),
+        };
         let rel = enquiry_relation(&p, &mine);
         assert_eq!(authorize(&p, UseCase::ReadEnquiryStatus, rel), Ok(()));
         let rel = enquiry_relation(&p, &other);
         assert_eq!(authorize(&p, UseCase::ReadEnquiryStatus, rel), Err(Denied));
-        assert_eq!(authorize(&p, UseCase::ReadEnquiry, Relation::Own), Err(Denied));
+        assert_eq!(
+            authorize(&p, UseCase::ReadEnquiry, Relation::Own),
+            Err(Denied)
+        );
         for u in UseCase::ALL {
             if u != UseCase::ReadEnquiryStatus {
                 assert!(authorize(&p, u, Relation::Own).is_err(), "{u:?}");

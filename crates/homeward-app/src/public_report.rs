@@ -4,7 +4,9 @@
 
 use crate::policy::{authorize, Denied, Principal, Relation, UseCase};
 use homeward_store::{PersonFacts, Store, StoreError};
-use homeward_trust::disclosure::{suppress_linked, table_equations, Cell, Equation, SuppressionRule};
+use homeward_trust::disclosure::{
+    suppress_linked, table_equations, Cell, Equation, SuppressionRule,
+};
 use std::collections::BTreeSet;
 
 /// Errors of the public report.
@@ -55,10 +57,28 @@ fn label(v: &Option<String>) -> String {
 }
 
 /// Builds the report from per-person facts (pure; used by [`public_report`] and tests).
-pub fn build(facts: &[PersonFacts], rule: &SuppressionRule) -> Result<PublicReport, PublicReportError> {
-    let statuses: Vec<String> = facts.iter().map(|f| label(&f.status)).collect::<BTreeSet<_>>().into_iter().collect();
-    let sexes: Vec<String> = facts.iter().map(|f| label(&f.sex)).collect::<BTreeSet<_>>().into_iter().collect();
-    let cats: Vec<String> = facts.iter().map(|f| label(&f.category)).collect::<BTreeSet<_>>().into_iter().collect();
+pub fn build(
+    facts: &[PersonFacts],
+    rule: &SuppressionRule,
+) -> Result<PublicReport, PublicReportError> {
+    let statuses: Vec<String> = facts
+        .iter()
+        .map(|f| label(&f.status))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let sexes: Vec<String> = facts
+        .iter()
+        .map(|f| label(&f.sex))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let cats: Vec<String> = facts
+        .iter()
+        .map(|f| label(&f.category))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if statuses.is_empty() {
         return Ok(PublicReport {
             threshold: rule.threshold(),
@@ -87,7 +107,11 @@ pub fn build(facts: &[PersonFacts], rule: &SuppressionRule) -> Result<PublicRepo
     let off = ga.len();
     let mut values = ga.clone();
     values.extend_from_slice(&gb);
-    eqs.extend(eqb.into_iter().map(|e| e.into_iter().map(|(i, c)| (i + off, c)).collect::<Equation>()));
+    eqs.extend(eqb.into_iter().map(|e| {
+        e.into_iter()
+            .map(|(i, c)| (i + off, c))
+            .collect::<Equation>()
+    }));
     // The tables share their status totals and grand total: say so, so that one table's
     // published margins cannot undo the other's suppression.
     let (wa, wb) = (sexes.len() + 1, cats.len() + 1);
@@ -129,7 +153,10 @@ pub fn build(facts: &[PersonFacts], rule: &SuppressionRule) -> Result<PublicRepo
 }
 
 /// The public report of the registry; the export is logged.
-pub async fn public_report(store: &dyn Store, principal: &Principal) -> Result<PublicReport, PublicReportError> {
+pub async fn public_report(
+    store: &dyn Store,
+    principal: &Principal,
+) -> Result<PublicReport, PublicReportError> {
     authorize(principal, UseCase::ReportPublic, Relation::Any)?;
     let facts = store.person_facts().await?;
     let report = build(&facts, &SuppressionRule::default())?;
@@ -159,7 +186,11 @@ pub fn to_csv(report: &PublicReport, hxl: bool) -> String {
 
 fn csv_cell(s: &str) -> String {
     // Labels come from the closed enumerations, but quote defensively and defuse formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -201,7 +232,11 @@ mod tests {
                 .find(|x| x.table == t && x.status == s && x.group == g)
                 .map(|x| x.count)
         };
-        assert_eq!(get("status_by_sex", "missing", "female"), Some(None), "3 is suppressed");
+        assert_eq!(
+            get("status_by_sex", "missing", "female"),
+            Some(None),
+            "3 is suppressed"
+        );
         // The stratum cannot be recovered from its row: at least one more cell in it is hidden.
         let row_hidden = r
             .figures
@@ -210,9 +245,15 @@ mod tests {
             .count();
         assert!(row_hidden >= 2, "{r:#?}");
         // And nothing published is a small non-zero count.
-        assert!(r.figures.iter().all(|x| x.count.is_none_or(|c| c == 0 || c > 10)));
+        assert!(r
+            .figures
+            .iter()
+            .all(|x| x.count.is_none_or(|c| c == 0 || c > 10)));
         assert!(r.complementary_suppressed > 0);
         let csv = to_csv(&r, true);
-        assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("#meta+table")));
+        assert!(csv
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("#meta+table")));
     }
 }

@@ -201,7 +201,10 @@ async fn shape(
         }
     };
     if keys.is_empty() || !columns.iter().chain(&keys).all(|c| safe_ident(c)) {
-        tracing::warn!(table, "table without a primary key or with odd column names is not audited");
+        tracing::warn!(
+            table,
+            "table without a primary key or with odd column names is not audited"
+        );
         return Ok(None);
     }
     columns.sort();
@@ -317,11 +320,13 @@ async fn contents(
     let mut out = HashMap::new();
     for chunk in ids.chunks(400) {
         let marks = vec!["?"; chunk.len()].join(",");
-        let sql = d.sql(&format!(
-            "{} WHERE {} IN ({marks})",
-            shape.select_content(),
-            shape.filter_expr()
-        )).into_owned();
+        let sql = d
+            .sql(&format!(
+                "{} WHERE {} IN ({marks})",
+                shape.select_content(),
+                shape.filter_expr()
+            ))
+            .into_owned();
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(id.clone());
@@ -343,9 +348,11 @@ async fn salts(
     let mut out = HashMap::new();
     for chunk in ids.chunks(400) {
         let marks = vec!["?"; chunk.len()].join(",");
-        let sql = d.sql(&format!(
-            "SELECT row_id, salt FROM audit_salts WHERE tbl = ? AND row_id IN ({marks})"
-        )).into_owned();
+        let sql = d
+            .sql(&format!(
+                "SELECT row_id, salt FROM audit_salts WHERE tbl = ? AND row_id IN ({marks})"
+            ))
+            .into_owned();
         let mut query = sqlx::query(&sql).bind(table.to_owned());
         for id in chunk {
             query = query.bind(id.clone());
@@ -384,8 +391,16 @@ pub(crate) async fn flush(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
     }
     // Row changes are collapsed per row (first appearance order); events stay one each.
     enum Item {
-        Row { table: String, id: String, ops: Vec<String> },
-        Event { kind: String, id: String, action: String },
+        Row {
+            table: String,
+            id: String,
+            ops: Vec<String>,
+        },
+        Event {
+            kind: String,
+            id: String,
+            action: String,
+        },
     }
     let mut items: Vec<Item> = Vec::new();
     let mut index: HashMap<(String, String), usize> = HashMap::new();
@@ -445,7 +460,11 @@ pub(crate) async fn flush(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
                     Some(salt) => *salt,
                     None => {
                         let salt = new_salt(&mut rng);
-                        new_salts.push(vec![table.as_str().into(), id.as_str().into(), hex(&salt).into()]);
+                        new_salts.push(vec![
+                            table.as_str().into(),
+                            id.as_str().into(),
+                            hex(&salt).into(),
+                        ]);
                         salt
                     }
                 };
@@ -651,9 +670,9 @@ pub(crate) async fn problems(conn: &mut AnyConnection) -> Result<Vec<RowProblem>
                     found.push((id, RowProblemKind::Unlogged, Some(*seq)))
                 }
                 Some((seq, _, commitment)) => {
-                    let ok = all_salts
-                        .get(&id)
-                        .is_some_and(|s| commit(s, &shape.content(r).unwrap_or_default()) == *commitment);
+                    let ok = all_salts.get(&id).is_some_and(|s| {
+                        commit(s, &shape.content(r).unwrap_or_default()) == *commitment
+                    });
                     if !ok {
                         found.push((id, RowProblemKind::Altered, Some(*seq)));
                     }

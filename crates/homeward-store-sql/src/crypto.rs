@@ -170,7 +170,13 @@ pub fn read_key_file(path: &Path) -> Result<Keyring, StoreError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let bad = || key_err(format!("{}: line {}: expected `ID KEY`", path.display(), n + 1));
+        let bad = || {
+            key_err(format!(
+                "{}: line {}: expected `ID KEY`",
+                path.display(),
+                n + 1
+            ))
+        };
         let (id, key) = line.split_once(' ').ok_or_else(bad)?;
         let id: u32 = id.parse().map_err(|_| bad())?;
         let key = MasterKey::from_encoded(id, key.trim()).map_err(|_| bad())?;
@@ -187,8 +193,11 @@ pub fn read_key_file(path: &Path) -> Result<Keyring, StoreError> {
 pub fn write_key_file(path: &Path, keys: &[&MasterKey]) -> Result<(), StoreError> {
     use secrecy::ExposeSecret;
     use std::io::Write;
-    let io = |e: std::io::Error| key_err(format!("cannot write the key file {}: {e}", path.display()));
-    let mut text = String::from("# Homeward master keys: ID KEY, current first. Never store with the database.\n");
+    let io =
+        |e: std::io::Error| key_err(format!("cannot write the key file {}: {e}", path.display()));
+    let mut text = String::from(
+        "# Homeward master keys: ID KEY, current first. Never store with the database.\n",
+    );
     for k in keys {
         text.push_str(&format!("{} {}\n", k.id(), k.to_base64().expose_secret()));
     }
@@ -329,8 +338,8 @@ impl<'k> Sealer<'k> {
         plain: &str,
     ) -> Result<String, StoreError> {
         let field = field_name(table, column);
-        let mut rng = ChaCha20Rng::from_rng(&mut self.rng)
-            .map_err(|e| StoreError::Query(e.to_string()))?;
+        let mut rng =
+            ChaCha20Rng::from_rng(&mut self.rng).map_err(|e| StoreError::Query(e.to_string()))?;
         let key = self.key_for(table, row_id)?;
         let blob = key
             .seal(&mut rng, &field, row_id, plain.as_bytes())
@@ -356,7 +365,14 @@ impl<'k> Sealer<'k> {
         if self.new_keys.is_empty() {
             return Ok(());
         }
-        insert_rows(tx, dialect, "row_keys", &["tbl", "row_id", "wrapped"], self.new_keys).await
+        insert_rows(
+            tx,
+            dialect,
+            "row_keys",
+            &["tbl", "row_id", "wrapped"],
+            self.new_keys,
+        )
+        .await
     }
 }
 
@@ -408,15 +424,20 @@ pub(crate) async fn open_values(
     let mut wrapped: HashMap<String, String> = HashMap::new();
     for chunk in ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
-        let sql = dialect.sql(&format!(
-            "SELECT row_id, wrapped FROM row_keys WHERE tbl = ? AND row_id IN ({marks})"
-        )).into_owned();
+        let sql = dialect
+            .sql(&format!(
+                "SELECT row_id, wrapped FROM row_keys WHERE tbl = ? AND row_id IN ({marks})"
+            ))
+            .into_owned();
         let mut query = sqlx::query(&sql).bind(table.to_owned());
         for id in chunk {
             query = query.bind((*id).to_owned());
         }
         for r in query.fetch_all(pool).await.map_err(q)? {
-            wrapped.insert(r.try_get("row_id").map_err(q)?, r.try_get("wrapped").map_err(q)?);
+            wrapped.insert(
+                r.try_get("row_id").map_err(q)?,
+                r.try_get("wrapped").map_err(q)?,
+            );
         }
     }
     let mut keys_cache: HashMap<String, RecordKey> = HashMap::new();
@@ -441,18 +462,27 @@ pub(crate) async fn open_values(
         let key = keys_cache
             .get(&row_id)
             .ok_or_else(|| StoreError::Query("data key cache".into()))?;
-        let corrupt = || StoreError::Corrupt { table: "sealed", column };
+        let corrupt = || StoreError::Corrupt {
+            table: "sealed",
+            column,
+        };
         let blob = B64.decode(b64).map_err(|_| corrupt())?;
         let plain = key
             .open(&field_name(table, column), &row_id, &blob)
             .map_err(|_| corrupt())?;
-        out.push(Some(String::from_utf8(plain.to_vec()).map_err(|_| corrupt())?));
+        out.push(Some(
+            String::from_utf8(plain.to_vec()).map_err(|_| corrupt())?,
+        ));
     }
     Ok(out)
 }
 
 /// Rewraps every data key under the current master key, in the given transaction.
-pub(crate) async fn rewrap_all(tx: &mut Tx, dialect: Dialect, keys: &Keys) -> Result<u64, StoreError> {
+pub(crate) async fn rewrap_all(
+    tx: &mut Tx,
+    dialect: Dialect,
+    keys: &Keys,
+) -> Result<u64, StoreError> {
     let ring = keys.ring()?;
     let rows = sqlx::query("SELECT tbl, row_id, wrapped FROM row_keys")
         .fetch_all(&mut **tx)
@@ -504,8 +534,7 @@ fn key_file_entries(path: &Path) -> Result<Vec<MasterKey>, StoreError> {
             if let (Ok(id), Ok(k)) = (id.parse::<u32>(), MasterKey::from_encoded(0, key.trim())) {
                 drop(k);
                 out.push(
-                    MasterKey::from_encoded(id, key.trim())
-                        .map_err(|e| key_err(e.to_string()))?,
+                    MasterKey::from_encoded(id, key.trim()).map_err(|e| key_err(e.to_string()))?,
                 );
             }
         }

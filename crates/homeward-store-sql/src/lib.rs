@@ -14,8 +14,8 @@ mod trust;
 pub use trust::sqlite_file;
 mod tx;
 
-pub use dialect::Dialect;
 pub use crypto::Keys;
+pub use dialect::Dialect;
 pub use store::{connect, connect_with_keys, SqlStore};
 
 /// Errors of opening a SQL store.

@@ -247,47 +247,46 @@ impl MonitoringStore for SqlStore {
         let mut tx = crate::tx::begin(&self.pool).await?;
         let mut sealer = crate::crypto::Sealer::new(&self.keys);
         let columns = [
-                "id",
-                "received",
-                "sought_name",
-                "sought_birth_date",
-                "relation",
-                "contact",
-                "state",
-                "person_id",
-                "secret_hash",
-                "enquirer_name",
-                "consent_to_share",
-                "sought_fields",
-                "answer",
-                "decided_by",
-                "decided_at",
-                "close_reason",
-            ];
+            "id",
+            "received",
+            "sought_name",
+            "sought_birth_date",
+            "relation",
+            "contact",
+            "state",
+            "person_id",
+            "secret_hash",
+            "enquirer_name",
+            "consent_to_share",
+            "sought_fields",
+            "answer",
+            "decided_by",
+            "decided_at",
+            "close_reason",
+        ];
         let mut rows = vec![vec![
-                (&e.id).into(),
-                e.received.to_string().into(),
-                e.sought_name.clone().into(),
-                e.sought_birth_date.map(|b| b.to_string()).into(),
-                e.relation.clone().into(),
-                e.contact.clone().into(),
-                e.state.as_str().into(),
-                e.person_id.as_ref().into(),
-                secret_hash.into(),
-                f.enquirer_name.clone().into(),
-                Val::Bool(f.consent_to_share),
-                sought.into(),
-                f.answer.clone().into(),
-                f.decided_by.clone().into(),
-                f.decided_at.clone().into(),
-                f.close_reason.clone().into(),
-            ]];
+            (&e.id).into(),
+            e.received.to_string().into(),
+            e.sought_name.clone().into(),
+            e.sought_birth_date.map(|b| b.to_string()).into(),
+            e.relation.clone().into(),
+            e.contact.clone().into(),
+            e.state.as_str().into(),
+            e.person_id.as_ref().into(),
+            secret_hash.into(),
+            f.enquirer_name.clone().into(),
+            Val::Bool(f.consent_to_share),
+            sought.into(),
+            f.answer.clone().into(),
+            f.decided_by.clone().into(),
+            f.decided_at.clone().into(),
+            f.close_reason.clone().into(),
+        ]];
         sealer.seal_rows("enquiries", &columns, &mut rows)?;
         insert_rows(&mut tx, d, "enquiries", &columns, rows).await?;
         sealer.finish(&mut tx, d).await?;
         crate::tx::commit(tx).await
     }
-
 
     async fn enquiries(&self) -> Result<Vec<EnquiryFile>, StoreError> {
         let rows = self
@@ -296,7 +295,10 @@ impl MonitoringStore for SqlStore {
                 vec![],
             )
             .await?;
-        let files = rows.iter().map(enquiry_row).collect::<Result<Vec<_>, _>>()?;
+        let files = rows
+            .iter()
+            .map(enquiry_row)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(self
             .open_contacts(files)
             .await?
@@ -312,7 +314,12 @@ impl MonitoringStore for SqlStore {
                 vec![id.into()],
             )
             .await?;
-        let files = rows.first().map(enquiry_row).transpose()?.into_iter().collect();
+        let files = rows
+            .first()
+            .map(enquiry_row)
+            .transpose()?
+            .into_iter()
+            .collect();
         Ok(self.open_contacts(files).await?.pop())
     }
 
@@ -443,7 +450,13 @@ impl SqlStore {
     ) -> Result<Vec<(EnquiryFile, String)>, StoreError> {
         let items: Vec<(String, &'static str, Option<String>)> = files
             .iter()
-            .map(|(f, _)| (f.enquiry.id.as_str().to_owned(), "contact", f.enquiry.contact.clone()))
+            .map(|(f, _)| {
+                (
+                    f.enquiry.id.as_str().to_owned(),
+                    "contact",
+                    f.enquiry.contact.clone(),
+                )
+            })
             .collect();
         let read: Vec<String> = items
             .iter()

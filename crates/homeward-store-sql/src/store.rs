@@ -1,8 +1,8 @@
 //! `SqlStore`: the `Store` contract on an `sqlx::AnyPool`.
 
+use crate::crypto::{Keys, Sealer};
 use crate::dialect::{sqlite_path, Dialect};
 use crate::rows::{self, q, RECORD_FIXED};
-use crate::crypto::{Keys, Sealer};
 use crate::SqlError;
 use async_trait::async_trait;
 use homeward_domain::{
@@ -360,7 +360,9 @@ pub(crate) async fn import_in(
                         .source
                         .description
                         .as_deref()
-                        .map(|t| sealer.seal_one("sources", batch.source.id.as_str(), "description", t))
+                        .map(|t| {
+                            sealer.seal_one("sources", batch.source.id.as_str(), "description", t)
+                        })
                         .transpose()?,
                 )
                 .execute(&mut **tx)
@@ -493,14 +495,22 @@ impl Store for SqlStore {
             .collect::<Result<Vec<Source>, StoreError>>()?;
         let items: Vec<(String, &'static str, Option<String>)> = out
             .iter()
-            .map(|s| (s.id.as_str().to_owned(), "description", s.description.clone()))
+            .map(|s| {
+                (
+                    s.id.as_str().to_owned(),
+                    "description",
+                    s.description.clone(),
+                )
+            })
             .collect();
         let read: Vec<String> = items
             .iter()
             .filter(|(_, _, v)| v.is_some())
             .map(|(id, _, _)| id.clone())
             .collect();
-        let opened = crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "sources", items).await?;
+        let opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "sources", items)
+                .await?;
         for (s, v) in out.iter_mut().zip(opened) {
             s.description = v;
         }
@@ -539,17 +549,26 @@ impl Store for SqlStore {
         let mut items = Vec::with_capacity(rows.len() * 2);
         for r in &rows {
             let id: String = r.try_get("id").map_err(q)?;
-            items.push((id.clone(), "notes", r.try_get::<Option<String>, _>("notes").map_err(q)?));
-            items.push((id, "original", r.try_get::<Option<String>, _>("original").map_err(q)?));
+            items.push((
+                id.clone(),
+                "notes",
+                r.try_get::<Option<String>, _>("notes").map_err(q)?,
+            ));
+            items.push((
+                id,
+                "original",
+                r.try_get::<Option<String>, _>("original").map_err(q)?,
+            ));
         }
         let read: Vec<String> = items
             .iter()
             .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
             .map(|(id, _, _)| id.clone())
             .collect();
-        let mut opened = crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "records", items)
-            .await?
-            .into_iter();
+        let mut opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "records", items)
+                .await?
+                .into_iter();
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let notes = opened.next().flatten();
@@ -687,21 +706,21 @@ impl Store for SqlStore {
         ];
         let mut enquiry_rows: Vec<Vec<Val>> = c
             .enquiries
-                .iter()
-                .map(|(e, secret_hash)| {
-                    vec![
-                        (&e.id).into(),
-                        e.received.to_string().into(),
-                        e.sought_name.clone().into(),
-                        e.sought_birth_date.map(|d| d.to_string()).into(),
-                        e.relation.clone().into(),
-                        e.contact.clone().into(),
-                        e.state.as_str().into(),
-                        e.person_id.as_ref().into(),
-                        secret_hash.clone().into(),
-                    ]
-                })
-                .collect();
+            .iter()
+            .map(|(e, secret_hash)| {
+                vec![
+                    (&e.id).into(),
+                    e.received.to_string().into(),
+                    e.sought_name.clone().into(),
+                    e.sought_birth_date.map(|d| d.to_string()).into(),
+                    e.relation.clone().into(),
+                    e.contact.clone().into(),
+                    e.state.as_str().into(),
+                    e.person_id.as_ref().into(),
+                    secret_hash.clone().into(),
+                ]
+            })
+            .collect();
         sealer.seal_rows("enquiries", &enquiry_columns, &mut enquiry_rows)?;
         insert_rows(&mut tx, d, "enquiries", &enquiry_columns, enquiry_rows).await?;
         insert_rows(

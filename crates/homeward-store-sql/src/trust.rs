@@ -37,8 +37,14 @@ impl SqlStore {
             .iter()
             .map(|id| vec![table.into(), id.as_str().into(), "read".into()])
             .collect();
-        insert_rows(&mut tx, self.dialect, "audit_pending", &["tbl", "row_id", "op"], rows)
-            .await?;
+        insert_rows(
+            &mut tx,
+            self.dialect,
+            "audit_pending",
+            &["tbl", "row_id", "op"],
+            rows,
+        )
+        .await?;
         crate::tx::commit(tx).await
     }
 
@@ -70,7 +76,9 @@ async fn exec_in(
 
 fn sync_path(path: &Path) -> Result<(), StoreError> {
     let io = |e: std::io::Error| StoreError::Query(format!("cannot sync {}: {e}", path.display()));
-    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(io)?;
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
@@ -204,11 +212,12 @@ impl TrustStore for SqlStore {
         let d = self.dialect;
         let mut tx = crate::tx::begin(&self.pool).await?;
         let mut sealer = Sealer::new(&self.keys);
-        let existing = sqlx::query(&d.sql("SELECT wrapped FROM row_keys WHERE tbl = 'users' AND row_id = ?"))
-            .bind(user.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(q)?;
+        let existing =
+            sqlx::query(&d.sql("SELECT wrapped FROM row_keys WHERE tbl = 'users' AND row_id = ?"))
+                .bind(user.as_str().to_owned())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(q)?;
         if let Some(r) = existing {
             let w: String = r.try_get("wrapped").map_err(q)?;
             sealer.adopt("users", user.as_str(), &w)?;
@@ -233,7 +242,10 @@ impl TrustStore for SqlStore {
     async fn set_totp_step(&self, user: &Id, step: u64) -> Result<(), StoreError> {
         self.exec(
             "UPDATE users SET totp_last_step = ? WHERE id = ?",
-            vec![Val::Int(i64::try_from(step).unwrap_or(i64::MAX)), user.into()],
+            vec![
+                Val::Int(i64::try_from(step).unwrap_or(i64::MAX)),
+                user.into(),
+            ],
         )
         .await
         .map(|_| ())

@@ -16,11 +16,11 @@ pub use monitoring::{
 use async_trait::async_trait;
 
 pub mod trust;
+use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
 pub use trust::{
     as_actor, current_actor, Account, AuditRow, KeyReport, PersonFacts, RowProblem, RowProblemKind,
     TrustStore,
 };
-use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
 
 /// Errors of a storage backend.
 #[derive(Debug, thiserror::Error)]

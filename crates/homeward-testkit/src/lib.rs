@@ -265,7 +265,11 @@ async fn change_sets_round_trip(store: &dyn Store) {
     for f in &mut without_health.findings {
         f.health = None;
     }
-    assert_eq!(visits, vec![without_health], "health findings are read one at a time");
+    assert_eq!(
+        visits,
+        vec![without_health],
+        "health findings are read one at a time"
+    );
     assert_eq!(store.places().await.unwrap().len(), 1);
 }
 

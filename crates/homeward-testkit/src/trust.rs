@@ -20,7 +20,9 @@ async fn every_write_is_logged_and_rows_verify(store: &dyn Store) {
     for (i, e) in log.iter().enumerate() {
         assert_eq!(e.seq, i as u64, "numbered without gaps");
     }
-    assert!(log.iter().any(|e| e.object_kind == "records" && e.action == "create"));
+    assert!(log
+        .iter()
+        .any(|e| e.object_kind == "records" && e.action == "create"));
     assert!(log.iter().any(|e| e.object_kind == "visit_findings"));
     // No personal data in the log: object ids are our opaque ids or composite keys.
     for e in &log {
@@ -65,7 +67,10 @@ async fn accounts_round_trip(store: &dyn Store) {
         store.add_account(&user, "$argon2id$y").await,
         Err(StoreError::Conflict(_))
     ));
-    store.set_totp(&user.id, Some("JBSWY3DPEHPK3PXP")).await.unwrap();
+    store
+        .set_totp(&user.id, Some("JBSWY3DPEHPK3PXP"))
+        .await
+        .unwrap();
     store.set_totp_step(&user.id, 42).await.unwrap();
     store.set_disabled(&user.id, true).await.unwrap();
     let a = store
@@ -78,7 +83,10 @@ async fn accounts_round_trip(store: &dyn Store) {
     assert!(a.disabled);
     assert_eq!(a.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
     assert_eq!(a.totp_last_step, Some(42));
-    store.set_totp(&user.id, Some("KRSXG5CTMVRXEZLU")).await.unwrap();
+    store
+        .set_totp(&user.id, Some("KRSXG5CTMVRXEZLU"))
+        .await
+        .unwrap();
     let a = store
         .accounts()
         .await
@@ -86,19 +94,30 @@ async fn accounts_round_trip(store: &dyn Store) {
         .into_iter()
         .find(|a| a.user.id == user.id)
         .unwrap();
-    assert_eq!(a.totp_secret.as_deref(), Some("KRSXG5CTMVRXEZLU"), "re-enrolment under the row's key");
+    assert_eq!(
+        a.totp_secret.as_deref(),
+        Some("KRSXG5CTMVRXEZLU"),
+        "re-enrolment under the row's key"
+    );
     assert_eq!(a.totp_last_step, None);
     assert_eq!(store.audit_row_problems().await.unwrap(), vec![]);
 }
 
 async fn events_are_logged_with_their_actor(store: &dyn Store) {
     homeward_store::as_actor("usr_test", async {
-        store.audit_event("login", "user", "usr_test").await.unwrap();
+        store
+            .audit_event("login", "user", "usr_test")
+            .await
+            .unwrap();
     })
     .await;
     let last = store.audit_rows().await.unwrap().pop().unwrap();
     assert_eq!(
-        (last.actor.as_str(), last.action.as_str(), last.object_kind.as_str()),
+        (
+            last.actor.as_str(),
+            last.action.as_str(),
+            last.object_kind.as_str()
+        ),
         ("usr_test", "login", "user")
     );
     assert_eq!(last.commitment, [0u8; 32]);
@@ -111,8 +130,14 @@ async fn erasure_destroys_keys(store: &dyn Store) {
     let r = store.erase_person(&person).await.unwrap();
     assert!(r.keys >= 1 && r.rows >= 1, "{r:?}");
     let after = store.records_of(&person).await.unwrap();
-    assert!(after[0].original.is_empty(), "the original row is unreadable");
-    assert!(after[0].fields.given_name.is_none(), "identifying fields blanked");
+    assert!(
+        after[0].original.is_empty(),
+        "the original row is unreadable"
+    );
+    assert!(
+        after[0].fields.given_name.is_none(),
+        "identifying fields blanked"
+    );
     let problems = store.audit_row_problems().await.unwrap();
     assert_eq!(problems, vec![], "an erasure is logged, not a tampering");
     let _ = RowProblemKind::Altered;

@@ -13,14 +13,21 @@ use homeward_trust::password::Password;
 
 async fn store(dir: &tempfile::TempDir) -> SqlStore {
     let keys = Keys::from_keyring(Keyring::new(MasterKey::from_bytes(1, [5u8; 32])));
-    let s = connect_with_keys(&format!("sqlite:{}", dir.path().join("a.db").display()), keys)
+    let s = connect_with_keys(
+        &format!("sqlite:{}", dir.path().join("a.db").display()),
+        keys,
+    )
+    .await
+    .unwrap();
+    let mut ids = Ids::new(3);
+    s.import(batch(&mut ids, "list-x", "ab12", 30))
         .await
         .unwrap();
-    let mut ids = Ids::new(3);
-    s.import(batch(&mut ids, "list-x", "ab12", 30)).await.unwrap();
     let src = s.source_by_name("list-x").await.unwrap().unwrap();
     let person = s.all_person_names().await.unwrap()[0].0.clone();
-    s.apply(change_set(&mut ids, &person, &src.id)).await.unwrap();
+    s.apply(change_set(&mut ids, &person, &src.id))
+        .await
+        .unwrap();
     s
 }
 
@@ -35,12 +42,17 @@ async fn an_insider_who_rewrites_an_entry_and_its_hash_is_caught_by_the_checkpoi
     let signer = CheckpointSigner::from_seed("test-key", &[1u8; 32]).unwrap();
     let text = audit::checkpoint(&s, &signer, 1_800_000_000).await.unwrap();
     let cp = audit::read_checkpoint(&text, &signer.verifier()).unwrap();
-    let clean = audit::verify(&s, Some((&cp, &signer.verifier()))).await.unwrap();
+    let clean = audit::verify(&s, Some((&cp, &signer.verifier())))
+        .await
+        .unwrap();
     assert!(clean.ok(), "{clean:?}");
     assert_eq!(clean.extends_checkpoint, Some(cp.checkpoint.size));
     // More entries after the checkpoint are fine: the log only grew.
     s.audit_event("login", "user", "usr_x").await.unwrap();
-    assert!(audit::verify(&s, Some((&cp, &signer.verifier()))).await.unwrap().ok());
+    assert!(audit::verify(&s, Some((&cp, &signer.verifier())))
+        .await
+        .unwrap()
+        .ok());
 
     // The insider: drops the guard, rewrites entry 5's actor and recomputes its leaf hash.
     let rows = s.audit_rows().await.unwrap();
@@ -55,7 +67,10 @@ async fn an_insider_who_rewrites_an_entry_and_its_hash_is_caught_by_the_checkpoi
         commitment: target.commitment,
     };
     let leaf = forged.leaf_hash().unwrap();
-    sqlx::query("DROP TRIGGER audit_log_no_update").execute(s.pool()).await.unwrap();
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(s.pool())
+        .await
+        .unwrap();
     sqlx::query("UPDATE audit_log SET actor = 'someone-else', leaf_hash = ? WHERE seq = 5")
         .bind(hex(&leaf))
         .execute(s.pool())
@@ -65,9 +80,13 @@ async fn an_insider_who_rewrites_an_entry_and_its_hash_is_caught_by_the_checkpoi
     let alone = audit::verify(&s, None).await.unwrap();
     assert!(alone.log_problem.is_none());
     // ...but not with the checkpoint kept elsewhere, which names the entry.
-    let r = audit::verify(&s, Some((&cp, &signer.verifier()))).await.unwrap();
+    let r = audit::verify(&s, Some((&cp, &signer.verifier())))
+        .await
+        .unwrap();
     match r.log_problem {
-        Some(LogProblem::BadEntry { seq, ref object, .. }) => {
+        Some(LogProblem::BadEntry {
+            seq, ref object, ..
+        }) => {
             assert_eq!(seq, 5);
             assert!(object.starts_with(&target.object_kind));
         }
@@ -100,7 +119,9 @@ async fn a_record_altered_in_the_database_is_named_by_verify() {
     assert!(!r.ok());
     let lines: Vec<String> = r.rows.iter().map(audit::describe).collect();
     assert!(
-        lines.iter().any(|l| l.starts_with(&format!("records {id}: altered"))),
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("records {id}: altered"))),
         "{lines:?}"
     );
 }
@@ -109,31 +130,53 @@ async fn a_record_altered_in_the_database_is_named_by_verify() {
 async fn accounts_policy_and_login() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Keys::from_keyring(Keyring::new(MasterKey::from_bytes(1, [5u8; 32])));
-    let s = connect_with_keys(&format!("sqlite:{}", dir.path().join("u.db").display()), keys)
-        .await
-        .unwrap();
+    let s = connect_with_keys(
+        &format!("sqlite:{}", dir.path().join("u.db").display()),
+        keys,
+    )
+    .await
+    .unwrap();
     let op = Principal::LocalOperator;
     let pw = Password::new("correct horse battery staple");
     assert!(matches!(
         accounts::add_user(&s, &op, "first", Role::Viewer, &pw).await,
         Err(AccountError::FirstMustBeAdministrator)
     ));
-    accounts::add_user(&s, &op, "chief", Role::Administrator, &pw).await.unwrap();
+    accounts::add_user(&s, &op, "chief", Role::Administrator, &pw)
+        .await
+        .unwrap();
     assert!(matches!(
         accounts::add_user(&s, &op, "weak", Role::Viewer, &Password::new("short")).await,
         Err(AccountError::WeakPassword(_))
     ));
-    let viewer = accounts::add_user(&s, &op, "watcher", Role::Viewer, &pw).await.unwrap();
-    let p = accounts::login(&s, "watcher", &pw, None, 1_800_000_000).await.unwrap();
-    assert_eq!(p, Principal::Staff { user: viewer.id.clone(), role: Role::Viewer });
+    let viewer = accounts::add_user(&s, &op, "watcher", Role::Viewer, &pw)
+        .await
+        .unwrap();
+    let p = accounts::login(&s, "watcher", &pw, None, 1_800_000_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        p,
+        Principal::Staff {
+            user: viewer.id.clone(),
+            role: Role::Viewer
+        }
+    );
     let wrong = accounts::login(&s, "watcher", &Password::new("not the password!"), None, 0).await;
     let unknown = accounts::login(&s, "nobody", &pw, None, 0).await;
-    assert_eq!(wrong.unwrap_err().to_string(), unknown.unwrap_err().to_string());
+    assert_eq!(
+        wrong.unwrap_err().to_string(),
+        unknown.unwrap_err().to_string()
+    );
     // A viewer cannot manage users, and the refusal reads like absence.
-    let e = accounts::add_user(&s, &p, "other", Role::Analyst, &pw).await.unwrap_err();
+    let e = accounts::add_user(&s, &p, "other", Role::Analyst, &pw)
+        .await
+        .unwrap_err();
     assert_eq!(e.to_string(), "not found");
     // Disabled accounts cannot log in.
-    accounts::set_disabled(&s, &op, "watcher", true).await.unwrap();
+    accounts::set_disabled(&s, &op, "watcher", true)
+        .await
+        .unwrap();
     assert!(accounts::login(&s, "watcher", &pw, None, 0).await.is_err());
     // TOTP: enrolled, then a code is needed, and works once.
     let (secret, uri) = accounts::enable_totp(&s, &op, "chief").await.unwrap();
@@ -145,8 +188,15 @@ async fn accounts_policy_and_login() {
         let now = 1_800_000_000;
         assert!(accounts::login(&s, "chief", &pw, None, now).await.is_err());
         let code = totp.code_at(now);
-        assert!(accounts::login(&s, "chief", &pw, Some(&code), now).await.is_ok());
-        assert!(accounts::login(&s, "chief", &pw, Some(&code), now).await.is_err(), "a code works once");
+        assert!(accounts::login(&s, "chief", &pw, Some(&code), now)
+            .await
+            .is_ok());
+        assert!(
+            accounts::login(&s, "chief", &pw, Some(&code), now)
+                .await
+                .is_err(),
+            "a code works once"
+        );
     }
     let log = s.audit_rows().await.unwrap();
     assert!(log.iter().any(|e| e.action == "login_failed"));
@@ -160,10 +210,15 @@ async fn the_public_report_of_a_small_registry_suppresses() {
     let r = homeward_app::public_report::public_report(&s, &Principal::LocalOperator)
         .await
         .unwrap();
-    assert!(r.figures.iter().all(|f| f.count.is_none_or(|c| c == 0 || c > 10)));
+    assert!(r
+        .figures
+        .iter()
+        .all(|f| f.count.is_none_or(|c| c == 0 || c > 10)));
     let viewer_denied = homeward_app::public_report::public_report(
         &s,
-        &Principal::Enquirer { enquiry: Ids::new(1).next(homeward_domain::IdKind::Enquiry) },
+        &Principal::Enquirer {
+            enquiry: Ids::new(1).next(homeward_domain::IdKind::Enquiry),
+        },
     )
     .await;
     assert!(viewer_denied.is_err());

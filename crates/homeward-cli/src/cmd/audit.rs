@@ -83,7 +83,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Action::Keygen { out, name } => {
             let (text, vkey) = audit::new_signer(&name)?;
             write_new(&out, &text, 0o600)?;
-            println!("wrote the signing key {} (owner-only); keep it off the database machine", out.display());
+            println!(
+                "wrote the signing key {} (owner-only); keep it off the database machine",
+                out.display()
+            );
             println!("verifier key: {vkey}");
             Ok(())
         }
@@ -101,7 +104,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             println!("checkpoint of {size} entries written to {}", out.display());
             Ok(())
         }
-        Action::Verify { checkpoint, vkey, key, db } => {
+        Action::Verify {
+            checkpoint,
+            vkey,
+            key,
+            db,
+        } => {
             let verifier: Option<CheckpointVerifier> = match (vkey, &key) {
                 (Some(v), _) => {
                     let text = if std::path::Path::new(&v).is_file() {
@@ -118,11 +126,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 None => None,
                 Some(path) => {
                     let Some(v) = &verifier else {
-                        anyhow::bail!("--checkpoint needs --vkey (or --key / HOMEWARD_CHECKPOINT_KEY_FILE)");
+                        anyhow::bail!(
+                            "--checkpoint needs --vkey (or --key / HOMEWARD_CHECKPOINT_KEY_FILE)"
+                        );
                     };
                     let text = std::fs::read_to_string(path)
                         .with_context(|| format!("reading {}", path.display()))?;
-                    Some(audit::read_checkpoint(&text, v).with_context(|| format!("in {}", path.display()))?)
+                    Some(
+                        audit::read_checkpoint(&text, v)
+                            .with_context(|| format!("in {}", path.display()))?,
+                    )
                 }
             };
             let store = db.open().await?;

@@ -79,7 +79,10 @@ pub async fn wipe(args: WipeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("opening {}", args.verified_copy.display()))?;
     let entries = custody::check_copy(&store, &copy).await?;
     copy.close().await;
-    println!("{} verifies and holds all {entries} log entries", args.verified_copy.display());
+    println!(
+        "{} verifies and holds all {entries} log entries",
+        args.verified_copy.display()
+    );
     if !args.yes {
         anyhow::bail!("nothing destroyed: add --yes to destroy the local database and its key");
     }

@@ -130,7 +130,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let accounts = homeward_app::accounts::demo_accounts(&store).await?;
     store.close().await;
     if !accounts.is_empty() {
-        println!("demo accounts, one per role (passwords shown once, not stored anywhere readable):");
+        println!(
+            "demo accounts, one per role (passwords shown once, not stored anywhere readable):"
+        );
         for (name, role, password) in accounts {
             println!("  {name:<22} {:<15} {password}", role.as_str());
         }

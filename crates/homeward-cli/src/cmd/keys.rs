@@ -44,7 +44,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let (keys, id) = homeward_store_sql::crypto::add_key_to_file(&file)?;
             let store = store.with_keys(keys);
             let r = store.rotate_master_key().await?;
-            println!("master key {id} is current; {} data keys rewrapped ({})", r.keys, file.display());
+            println!(
+                "master key {id} is current; {} data keys rewrapped ({})",
+                r.keys,
+                file.display()
+            );
             if drop_retired {
                 let n = homeward_store_sql::crypto::drop_retired_keys(&file)?;
                 println!("forgot {n} retired master keys");

@@ -62,7 +62,10 @@ fn read_password() -> anyhow::Result<Password> {
         eprint!("password (input is shown; prefer piping it): ");
         std::io::stderr().flush().ok();
     }
-    stdin.lock().read_line(&mut line).context("reading the password from stdin")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
     let text = line.trim_end_matches(['\n', '\r']).to_owned();
     if text.is_empty() {
         anyhow::bail!("no password on stdin");
@@ -79,7 +82,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
             let password = read_password()?;
             let user = accounts::add_user(&store, &me, &name, role, &password).await?;
-            println!("created {} ({}) as {}", user.username, user.id.as_str(), role.as_str());
+            println!(
+                "created {} ({}) as {}",
+                user.username,
+                user.id.as_str(),
+                role.as_str()
+            );
         }
         Action::List => {
             for a in accounts::list_users(&store, &me).await? {

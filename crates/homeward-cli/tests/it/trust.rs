@@ -21,7 +21,12 @@ fn homeward(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .unwrap();
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
@@ -80,7 +85,11 @@ fn canaries_never_appear_and_tampering_is_named() {
     let d = dir.path();
     std::fs::write(d.join("map.toml"), MAPPING).unwrap();
     std::fs::write(d.join("a.csv"), list(60, 0)).unwrap();
-    let out = homeward(d, &["import", "a.csv", "--source", "A", "--mapping", "map.toml"], None);
+    let out = homeward(
+        d,
+        &["import", "a.csv", "--source", "A", "--mapping", "map.toml"],
+        None,
+    );
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("generated the master key file"));
     ok(d, &["status"], None);
@@ -98,21 +107,43 @@ fn canaries_never_appear_and_tampering_is_named() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(d.join("homeward.db.key")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(d.join("homeward.db.key"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
     // A checkpoint, then a row altered behind the application's back.
     let keygen = ok(d, &["audit", "keygen", "--out", "cp.key"], None);
     assert!(keygen.contains("verifier key: "));
-    ok(d, &["audit", "checkpoint", "--out", "cp.txt", "--key", "cp.key"], None);
-    ok(d, &["audit", "verify", "--checkpoint", "cp.txt", "--key", "cp.key"], None);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    ok(
+        d,
+        &["audit", "checkpoint", "--out", "cp.txt", "--key", "cp.key"],
+        None,
+    );
+    ok(
+        d,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            "cp.txt",
+            "--key",
+            "cp.key",
+        ],
+        None,
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let id: String = rt.block_on(async {
         use sqlx::Row;
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", d.join("homeward.db").display()))
-            .await
-            .unwrap();
+        let pool =
+            sqlx::SqlitePool::connect(&format!("sqlite:{}", d.join("homeward.db").display()))
+                .await
+                .unwrap();
         let id: String = sqlx::query("SELECT id FROM records ORDER BY row_number LIMIT 1")
             .fetch_one(&pool)
             .await
@@ -138,17 +169,34 @@ fn accounts_from_the_command_line() {
     let d = dir.path();
     let pw = "a long synthetic passphrase\n";
     let out = homeward(d, &["user", "add", "first", "--role", "viewer"], Some(pw));
-    assert!(!out.status.success(), "the first account must be an administrator");
-    ok(d, &["user", "add", "chief", "--role", "administrator"], Some(pw));
-    ok(d, &["user", "add", "doc", "--role", "health_officer"], Some(pw));
-    let out = homeward(d, &["user", "add", "weak", "--role", "viewer"], Some("short\n"));
+    assert!(
+        !out.status.success(),
+        "the first account must be an administrator"
+    );
+    ok(
+        d,
+        &["user", "add", "chief", "--role", "administrator"],
+        Some(pw),
+    );
+    ok(
+        d,
+        &["user", "add", "doc", "--role", "health_officer"],
+        Some(pw),
+    );
+    let out = homeward(
+        d,
+        &["user", "add", "weak", "--role", "viewer"],
+        Some("short\n"),
+    );
     assert!(!out.status.success());
     ok(d, &["user", "disable", "doc"], None);
     let totp = ok(d, &["user", "totp", "enable", "chief"], None);
     assert!(totp.contains("otpauth://totp/"));
     let listed = ok(d, &["user", "list"], None);
     assert!(listed.contains("chief") && listed.contains("totp"));
-    assert!(listed.lines().any(|l| l.starts_with("doc") && l.contains("disabled")));
+    assert!(listed
+        .lines()
+        .any(|l| l.starts_with("doc") && l.contains("disabled")));
     assert!(!listed.contains("argon2"), "no hashes listed");
     ok(d, &["audit", "verify"], None);
 }
@@ -165,7 +213,10 @@ fn sigkill_under_load_never_loses_an_acknowledged_write_or_breaks_the_chain() {
     std::fs::write(d.join("map.toml"), MAPPING).unwrap();
     let mut rng = rand::thread_rng();
     let mut acknowledged: Vec<(String, usize)> = Vec::new();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     for round in 0..8 {
         // The writer imports several lists one after another; it is killed at a random moment.
         let mut script = String::new();
@@ -195,7 +246,9 @@ fn sigkill_under_load_never_loses_an_acknowledged_write_or_breaks_the_chain() {
         std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(100..1500)));
         // SIGKILL the whole group (the shell and the import it runs).
         let pid = child.id() as i32;
-        let _ = Command::new("kill").args(["-9", &format!("-{pid}")]).status();
+        let _ = Command::new("kill")
+            .args(["-9", &format!("-{pid}")])
+            .status();
         let out = child.wait_with_output().unwrap();
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             if let Some(name) = line.strip_prefix("ACK ") {
@@ -238,5 +291,8 @@ fn sigkill_under_load_never_loses_an_acknowledged_write_or_breaks_the_chain() {
             store.close().await;
         });
     }
-    assert!(!acknowledged.is_empty(), "some imports were acknowledged before a kill");
+    assert!(
+        !acknowledged.is_empty(),
+        "some imports were acknowledged before a kill"
+    );
 }

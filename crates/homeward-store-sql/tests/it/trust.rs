@@ -24,7 +24,8 @@ async fn seeded(url: &str) -> SqlStore {
     let mut b = batch(&mut ids, "list-canary", "cc01", 40);
     for r in &mut b.records {
         r.fields.notes = Some(format!("{CANARY_NOTE} informant"));
-        r.original.push(("Notes".into(), format!("{CANARY_NOTE} informant")));
+        r.original
+            .push(("Notes".into(), format!("{CANARY_NOTE} informant")));
     }
     store.import(b).await.unwrap();
     let src = store.source_by_name("list-canary").await.unwrap().unwrap();
@@ -44,15 +45,24 @@ async fn tamper_checks(store: &SqlStore) {
         .map(|r| sqlx::Row::get(&r, "id"))
         .unwrap();
     let sql = match store.dialect() {
-        homeward_store_sql::Dialect::Sqlite => "UPDATE records SET family_name = 'Altered' WHERE id = ?",
-        homeward_store_sql::Dialect::Postgres => "UPDATE records SET family_name = 'Altered' WHERE id = $1",
+        homeward_store_sql::Dialect::Sqlite => {
+            "UPDATE records SET family_name = 'Altered' WHERE id = ?"
+        }
+        homeward_store_sql::Dialect::Postgres => {
+            "UPDATE records SET family_name = 'Altered' WHERE id = $1"
+        }
     };
-    sqlx::query(sql).bind(rid.clone()).execute(store.pool()).await.unwrap();
+    sqlx::query(sql)
+        .bind(rid.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
     let problems = store.audit_row_problems().await.unwrap();
     assert!(
-        problems
-            .iter()
-            .any(|p| p.table == "records" && p.row_id == rid && p.kind == RowProblemKind::Altered && p.seq.is_some()),
+        problems.iter().any(|p| p.table == "records"
+            && p.row_id == rid
+            && p.kind == RowProblemKind::Altered
+            && p.seq.is_some()),
         "{problems:?}"
     );
     // The log itself refuses changes, whoever asks.
@@ -60,7 +70,10 @@ async fn tamper_checks(store: &SqlStore) {
         .execute(store.pool())
         .await
         .is_err());
-    assert!(sqlx::query("DELETE FROM audit_log").execute(store.pool()).await.is_err());
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(store.pool())
+        .await
+        .is_err());
     assert!(!store.audit_rows().await.unwrap().is_empty());
 }
 
@@ -92,7 +105,12 @@ async fn canaries_never_reach_the_database_wal_or_backup_files() {
     // They do round-trip for who may read them.
     let person = store.all_person_names().await.unwrap()[0].0.clone();
     let recs = store.records_of(&person).await.unwrap();
-    assert!(recs[0].fields.notes.as_deref().unwrap().contains(CANARY_NOTE));
+    assert!(recs[0]
+        .fields
+        .notes
+        .as_deref()
+        .unwrap()
+        .contains(CANARY_NOTE));
     let v = store.visits().await.unwrap();
     assert_eq!(
         store.finding_health(&v[0].id, 0).await.unwrap().as_deref(),
@@ -111,7 +129,10 @@ async fn canaries_never_reach_the_database_wal_or_backup_files() {
     store.close().await;
     let bytes = std::fs::read(&db).unwrap();
     for canary in [CANARY_NOTE, CANARY_HEALTH, CANARY_CONTACT] {
-        assert!(!contains(&bytes, canary), "{canary} in the checkpointed database");
+        assert!(
+            !contains(&bytes, canary),
+            "{canary} in the checkpointed database"
+        );
     }
     // The backup opens with the same master key and verifies.
     let copy = connect_with_keys(&format!("sqlite:{}", backup.display()), test_keys())
@@ -140,11 +161,18 @@ async fn rotation_rewraps_every_key_and_old_keys_can_go() {
     let r = rotated.rotate_master_key().await.unwrap();
     assert!(r.keys >= 40, "{r:?}");
     // Only the new key now.
-    let only_new = store.with_keys(Keys::from_keyring(Keyring::new(MasterKey::from_bytes(2, [9u8; 32]))));
+    let only_new = store.with_keys(Keys::from_keyring(Keyring::new(MasterKey::from_bytes(
+        2, [9u8; 32],
+    ))));
     let person = only_new.all_person_names().await.unwrap()[0].0.clone();
-    assert!(only_new.records_of(&person).await.unwrap()[0].fields.notes.is_some());
+    assert!(only_new.records_of(&person).await.unwrap()[0]
+        .fields
+        .notes
+        .is_some());
     let log = only_new.audit_rows().await.unwrap();
-    assert!(log.iter().any(|e| e.action == "key_rotation" && e.object_id == "2"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "key_rotation" && e.object_id == "2"));
     assert_eq!(only_new.audit_row_problems().await.unwrap(), vec![]);
     let _ = IdKind::Person;
 }
