@@ -5,6 +5,7 @@
 //! INSERTs with the values bound straight from the chunk, each chunk's rows sorted by key
 //! where the key is not random, so that the B-trees are appended to.
 
+use crate::crypto::{sensitive_columns, Keys, Sealer};
 use crate::dialect::Dialect;
 use crate::rows::q;
 use crate::store::SqlStore;
@@ -64,6 +65,7 @@ pub(crate) async fn insert_each<T: Sync>(
 pub(crate) struct SqlImportWriter {
     tx: Tx,
     dialect: Dialect,
+    keys: Keys,
     opened: Opened,
     records: u64,
     record_head: String,
@@ -82,6 +84,7 @@ pub(crate) struct Opened {
 pub(crate) async fn open_in(
     tx: &mut Tx,
     d: Dialect,
+    keys: &Keys,
     header: &ImportHeader,
 ) -> Result<Result<Opened, String>, StoreError> {
     let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
@@ -92,13 +95,22 @@ pub(crate) async fn open_in(
     let (source_id, new_source) = match existing {
         Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
         None => {
+            // Who gave a list and how to reach them is sealed like every sensitive column.
+            let mut sealer = Sealer::new(keys);
+            let description = header
+                .source
+                .description
+                .as_deref()
+                .map(|t| sealer.seal_one("sources", header.source.id.as_str(), "description", t))
+                .transpose()?;
             sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
                 .bind(header.source.id.as_str())
                 .bind(header.source.name.as_str())
-                .bind(header.source.description.as_deref())
+                .bind(description)
                 .execute(&mut **tx)
                 .await
                 .map_err(q)?;
+            sealer.finish(tx, d).await?;
             (header.source.id.as_str().to_owned(), true)
         }
     };
@@ -144,6 +156,7 @@ pub(crate) async fn open_in(
 pub(crate) async fn import_in(
     tx: &mut Tx,
     d: Dialect,
+    keys: &Keys,
     batch: ImportBatch,
 ) -> Result<ImportOutcome, StoreError> {
     let header = ImportHeader {
@@ -152,7 +165,7 @@ pub(crate) async fn import_in(
         file_name: batch.file_name,
         imported_at: batch.imported_at,
     };
-    let opened = match open_in(tx, d, &header).await? {
+    let opened = match open_in(tx, d, keys, &header).await? {
         Ok(o) => o,
         Err(at) => return Ok(ImportOutcome::AlreadyImported { at }),
     };
@@ -162,7 +175,7 @@ pub(crate) async fn import_in(
         names: batch.names,
     };
     let head = record_head();
-    write_in(tx, d, &opened, &head, &chunk).await?;
+    write_in(tx, d, keys, &opened, &head, &chunk).await?;
     let records = chunk.records.len() as u64;
     finish_in(tx, d, &opened, records).await?;
     Ok(ImportOutcome::Imported {
@@ -195,7 +208,7 @@ impl SqlStore {
         header: ImportHeader,
     ) -> Result<ImportStart, StoreError> {
         let mut tx = crate::tx::begin(&self.pool).await?;
-        match open_in(&mut tx, self.dialect, &header).await? {
+        match open_in(&mut tx, self.dialect, &self.keys, &header).await? {
             Err(at) => {
                 tx.rollback().await.map_err(q)?;
                 Ok(ImportStart::AlreadyImported { at })
@@ -203,6 +216,7 @@ impl SqlStore {
             Ok(opened) => Ok(ImportStart::Writing(Box::new(SqlImportWriter {
                 tx,
                 dialect: self.dialect,
+                keys: self.keys.clone(),
                 opened,
                 records: 0,
                 record_head: record_head(),
@@ -215,6 +229,7 @@ impl SqlStore {
 async fn write_in(
     tx: &mut Tx,
     d: Dialect,
+    keys: &Keys,
     opened: &Opened,
     head: &str,
     chunk: &ImportChunk,
@@ -234,14 +249,33 @@ async fn write_in(
         },
     )
     .await?;
-    let originals = chunk
-        .records
-        .iter()
-        .map(|r| serde_json::to_string(&r.original))
-        .collect::<Result<Vec<String>, _>>()
-        .map_err(|e| StoreError::Query(e.to_string()))?;
-    let rows: Vec<(&homeward_domain::Record, &String)> =
-        chunk.records.iter().zip(&originals).collect();
+    // Sensitive columns (SENSITIVE in crypto.rs: notes, the original row) are sealed with a
+    // key per record before they are bound; the wrapped keys land in the same transaction.
+    let sensitive = sensitive_columns("records");
+    let seal_original = sensitive.contains(&"original");
+    let mut sealer = Sealer::new(keys);
+    let mut rows: Vec<(&homeward_domain::Record, Vec<Option<String>>, String)> =
+        Vec::with_capacity(chunk.records.len());
+    for r in &chunk.records {
+        let original =
+            serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
+        let original = if seal_original {
+            sealer.seal_one("records", r.id.as_str(), "original", &original)?
+        } else {
+            original
+        };
+        let mut values = Vec::with_capacity(Field::ALL.len());
+        for f in Field::ALL {
+            let v = r.fields.get(*f);
+            values.push(match v {
+                Some(text) if sensitive.contains(&f.name()) => {
+                    Some(sealer.seal_one("records", r.id.as_str(), f.name(), &text)?)
+                }
+                other => other,
+            });
+        }
+        rows.push((r, values, original));
+    }
     let (source_id, import_id) = (opened.source_id.as_str(), opened.import_id.as_str());
     insert_each(
         tx,
@@ -249,20 +283,21 @@ async fn write_in(
         head,
         crate::store::record_columns().len(),
         &rows,
-        |mut query, (r, original)| {
+        |mut query, (r, values, original)| {
             query = query
                 .bind(r.id.as_str())
                 .bind(source_id)
                 .bind(r.person_id.as_str())
                 .bind(import_id)
                 .bind(i64::try_from(r.row_number).unwrap_or(i64::MAX));
-            for f in Field::ALL {
-                query = query.bind(r.fields.get(*f));
+            for v in values {
+                query = query.bind(v.as_deref());
             }
             query.bind(original.as_str())
         },
     )
     .await?;
+    sealer.finish(tx, d).await?;
     let mut tokens: Vec<(&str, &str)> = chunk
         .names
         .person_tokens
@@ -307,6 +342,7 @@ impl ImportWriter for SqlImportWriter {
         write_in(
             &mut self.tx,
             self.dialect,
+            &self.keys,
             &self.opened,
             &self.record_head,
             &chunk,

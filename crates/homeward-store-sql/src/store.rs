@@ -1,5 +1,6 @@
 //! `SqlStore`: the `Store` contract on an `sqlx::AnyPool`.
 
+use crate::crypto::{Keys, Sealer};
 use crate::dialect::{sqlite_path, Dialect};
 use crate::rows::{self, q, RECORD_FIXED};
 use crate::SqlError;
@@ -58,14 +59,25 @@ impl From<Option<&Id>> for Val {
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) dialect: Dialect,
+    pub(crate) keys: Keys,
+    pub(crate) url: String,
 }
 
-/// Opens (creating if needed) the database at `url` and runs the migrations.
+/// Opens (creating if needed) the database at `url` and runs the migrations, with the
+/// master key found by [`Keys::resolve`] (environment, key file, or for SQLite a key file
+/// next to the database).
 ///
 /// A new SQLite file is created readable and writable by its owner only; SQLite gives its
 /// WAL and shared-memory files the same permissions.
 pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+    let keys = Keys::resolve(url)?;
+    connect_with_keys(url, keys).await
+}
+
+/// Opens the database at `url` with the given master keys (see [`connect`]).
+pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreError> {
     sqlx::any::install_default_drivers();
+    let original_url = url.to_owned();
     let dialect = Dialect::of_url(url).map_err(|e| StoreError::Connect(e.to_string()))?;
     let mut url = url.to_owned();
     if dialect == Dialect::Sqlite {
@@ -109,7 +121,17 @@ pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
         .run(&pool)
         .await
         .map_err(|e| StoreError::Migrate(e.to_string()))?;
-    Ok(SqlStore { pool, dialect })
+    let fresh = {
+        let mut conn = pool.acquire().await.map_err(q)?;
+        crate::audit::install_triggers(&mut conn).await?
+    };
+    crate::audit::baseline(&pool, &fresh).await?;
+    Ok(SqlStore {
+        pool,
+        dialect,
+        keys,
+        url: original_url,
+    })
 }
 
 #[cfg(unix)]
@@ -140,6 +162,24 @@ impl SqlStore {
     /// The dialect of this store.
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The master keys this store seals and opens sensitive fields with.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The same store with other master keys (after a rotation).
+    pub fn with_keys(&self, keys: Keys) -> SqlStore {
+        SqlStore {
+            keys,
+            ..self.clone()
+        }
+    }
+
+    /// The URL the store was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The underlying pool, for tests and maintenance commands of this crate's users.
@@ -299,7 +339,8 @@ impl Store for SqlStore {
                 vec![],
             )
             .await?;
-        rows.iter()
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok(Source {
                     id: rows::id(r, "id", "sources", IdKind::Source)?,
@@ -307,7 +348,30 @@ impl Store for SqlStore {
                     description: r.try_get("description").map_err(q)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Source>, StoreError>>()?;
+        let items: Vec<(String, &'static str, Option<String>)> = out
+            .iter()
+            .map(|s| {
+                (
+                    s.id.as_str().to_owned(),
+                    "description",
+                    s.description.clone(),
+                )
+            })
+            .collect();
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.is_some())
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "sources", items)
+                .await?;
+        for (s, v) in out.iter_mut().zip(opened) {
+            s.description = v;
+        }
+        self.note_reads("sources", &read).await?;
+        Ok(out)
     }
 
     async fn source_by_name(&self, name: &str) -> Result<Option<Source>, StoreError> {
@@ -338,7 +402,39 @@ impl Store for SqlStore {
             record_columns().join(",")
         );
         let rows = self.fetch_all(&sql, vec![person.into()]).await?;
-        rows.iter().map(rows::record).collect()
+        let mut items = Vec::with_capacity(rows.len() * 2);
+        for r in &rows {
+            let id: String = r.try_get("id").map_err(q)?;
+            items.push((
+                id.clone(),
+                "notes",
+                r.try_get::<Option<String>, _>("notes").map_err(q)?,
+            ));
+            items.push((
+                id,
+                "original",
+                r.try_get::<Option<String>, _>("original").map_err(q)?,
+            ));
+        }
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let mut opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "records", items)
+                .await?
+                .into_iter();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let notes = opened.next().flatten();
+            let original = opened.next().flatten();
+            out.push(rows::record(r, notes, original)?);
+        }
+        let mut read = read;
+        read.dedup();
+        self.note_reads("records", &read).await?;
+        Ok(out)
     }
 
     async fn apply(&self, c: ChangeSet) -> Result<(), StoreError> {
@@ -435,60 +531,54 @@ impl Store for SqlStore {
                 ]);
             }
         }
-        insert_rows(
-            &mut tx,
-            d,
-            "visit_findings",
-            &[
-                "visit_id",
-                "position",
-                "person_id",
-                "health",
-                "items",
-                "messages_collected",
-                "messages_delivered",
-                "family_call",
-                "consent_share_with_family",
-                "conditions",
-                "consent_representations",
-                "consent_reports",
-            ],
-            findings,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            d,
-            "enquiries",
-            &[
-                "id",
-                "received",
-                "sought_name",
-                "sought_birth_date",
-                "relation",
-                "contact",
-                "state",
-                "person_id",
-                "secret_hash",
-            ],
-            c.enquiries
-                .iter()
-                .map(|(e, secret_hash)| {
-                    vec![
-                        (&e.id).into(),
-                        e.received.to_string().into(),
-                        e.sought_name.clone().into(),
-                        e.sought_birth_date.map(|d| d.to_string()).into(),
-                        e.relation.clone().into(),
-                        e.contact.clone().into(),
-                        e.state.as_str().into(),
-                        e.person_id.as_ref().into(),
-                        secret_hash.clone().into(),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
+        let mut sealer = Sealer::new(&self.keys);
+        let finding_columns = [
+            "visit_id",
+            "position",
+            "person_id",
+            "health",
+            "items",
+            "messages_collected",
+            "messages_delivered",
+            "family_call",
+            "consent_share_with_family",
+            "conditions",
+            "consent_representations",
+            "consent_reports",
+        ];
+        let mut findings = findings;
+        sealer.seal_rows("visit_findings", &finding_columns, &mut findings)?;
+        insert_rows(&mut tx, d, "visit_findings", &finding_columns, findings).await?;
+        let enquiry_columns = [
+            "id",
+            "received",
+            "sought_name",
+            "sought_birth_date",
+            "relation",
+            "contact",
+            "state",
+            "person_id",
+            "secret_hash",
+        ];
+        let mut enquiry_rows: Vec<Vec<Val>> = c
+            .enquiries
+            .iter()
+            .map(|(e, secret_hash)| {
+                vec![
+                    (&e.id).into(),
+                    e.received.to_string().into(),
+                    e.sought_name.clone().into(),
+                    e.sought_birth_date.map(|d| d.to_string()).into(),
+                    e.relation.clone().into(),
+                    e.contact.clone().into(),
+                    e.state.as_str().into(),
+                    e.person_id.as_ref().into(),
+                    secret_hash.clone().into(),
+                ]
+            })
+            .collect();
+        sealer.seal_rows("enquiries", &enquiry_columns, &mut enquiry_rows)?;
+        insert_rows(&mut tx, d, "enquiries", &enquiry_columns, enquiry_rows).await?;
         insert_rows(
             &mut tx,
             d,
@@ -513,6 +603,7 @@ impl Store for SqlStore {
             }
             other => other,
         })?;
+        sealer.finish(&mut tx, d).await?;
         crate::tx::commit(tx).await
     }
 
@@ -590,7 +681,7 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
@@ -606,7 +697,9 @@ impl Store for SqlStore {
             };
             let f = VisitFinding {
                 person_id: rows::opt_id(r, "person_id", "visit_findings", IdKind::Person)?,
-                health: r.try_get("health").map_err(q)?,
+                // Health findings are sealed and read one at a time, logged, by the roles
+                // allowed to (TrustStore::finding_health); the bulk read never carries them.
+                health: None,
                 items: serde_json::from_str(&items).map_err(|_| StoreError::Corrupt {
                     table: "visit_findings",
                     column: "items",

@@ -14,7 +14,13 @@ pub use monitoring::{
 };
 
 use async_trait::async_trait;
+
+pub mod trust;
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
+pub use trust::{
+    as_actor, current_actor, Account, AuditRow, KeyReport, PersonFacts, RowProblem, RowProblemKind,
+    TrustStore,
+};
 
 /// Errors of a storage backend.
 #[derive(Debug, thiserror::Error)]
@@ -214,7 +220,7 @@ pub struct ScoredToken {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + MonitoringStore {
+pub trait Store: Send + Sync + MonitoringStore + TrustStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 
