@@ -5,6 +5,7 @@
 //! two migration trees are paired: same versions, same tables and columns (tested).
 
 mod dialect;
+mod import;
 mod monitoring;
 mod rows;
 mod store;

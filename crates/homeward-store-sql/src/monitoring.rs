@@ -2,7 +2,8 @@
 //! PFIF notes.
 
 use crate::rows::{self, q};
-use crate::store::{bool_col, import_in, insert_rows, SqlStore, Val};
+use crate::import::import_in;
+use crate::store::{bool_col, insert_rows, SqlStore, Val};
 use async_trait::async_trait;
 use homeward_domain::{Enquiry, EnquiryState, Event, EventKind, Id, IdKind, Source};
 use homeward_store::{

@@ -9,7 +9,7 @@ use homeward_domain::{
     VisitConditions, VisitFinding,
 };
 use homeward_store::{
-    ChangeSet, Counts, ImportBatch, ImportOutcome, NameCandidate, Store, StoreError,
+    ChangeSet, Counts, ImportHeader, ImportStart, NameCandidate, ScoredToken, Store, StoreError,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -23,6 +23,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub(crate) enum Val {
     Text(Option<String>),
     Int(i64),
+    Real(f64),
     Bool(bool),
 }
 
@@ -183,6 +184,7 @@ fn bind<'q>(
     match v {
         Val::Text(t) => query.bind(t),
         Val::Int(i) => query.bind(i),
+        Val::Real(x) => query.bind(x),
         Val::Bool(b) => query.bind(b),
     }
 }
@@ -232,20 +234,6 @@ pub(crate) async fn insert_rows(
     Ok(())
 }
 
-fn term_rows(terms: &[(Id, Vec<String>)]) -> Vec<Vec<Val>> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for (pid, terms) in terms {
-        out.extend(terms.iter().map(|t| (t.as_str(), pid.as_str())));
-    }
-    // In key order (and without repeats), so that the index is appended to rather than
-    // written at random places.
-    out.sort_unstable();
-    out.dedup();
-    out.into_iter()
-        .map(|(t, p)| vec![t.into(), p.into()])
-        .collect()
-}
-
 fn event_rows(events: &[&Event]) -> Vec<Vec<Val>> {
     events
         .iter()
@@ -263,23 +251,8 @@ fn event_rows(events: &[&Event]) -> Vec<Vec<Val>> {
         .collect()
 }
 
-fn record_values(r: &Record, import_id: &str) -> Result<Vec<Val>, StoreError> {
-    let original =
-        serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
-    let mut v: Vec<Val> = Vec::with_capacity(RECORD_FIXED.len() + Field::ALL.len() + 1);
-    v.push((&r.id).into());
-    v.push((&r.source_id).into());
-    v.push((&r.person_id).into());
-    v.push(import_id.into());
-    v.push(Val::Int(i64::try_from(r.row_number).unwrap_or(i64::MAX)));
-    for f in Field::ALL {
-        v.push(r.fields.get(*f).into());
-    }
-    v.push(original.into());
-    Ok(v)
-}
-
-fn record_columns() -> Vec<&'static str> {
+/// The columns of `records`, in table order.
+pub(crate) fn record_columns() -> Vec<&'static str> {
     let mut c: Vec<&'static str> = RECORD_FIXED.to_vec();
     c.extend(Field::ALL.iter().map(|f| f.name()));
     c.push("original");
@@ -294,102 +267,6 @@ pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     }
 }
 
-/// Writes one import batch inside `tx` (shared by `Store::import` and the PFIF import, which
-/// writes several batches and their notes in one transaction). Returns `AlreadyImported`
-/// without writing when the file was imported into the source before.
-pub(crate) async fn import_in(
-    tx: &mut crate::tx::Tx,
-    d: Dialect,
-    batch: ImportBatch,
-) -> Result<ImportOutcome, StoreError> {
-    let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
-        .bind(batch.source.name.clone())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(q)?;
-    let (source_id, new_source) = match existing {
-        Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
-        None => {
-            sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
-                .bind(batch.source.id.as_str().to_owned())
-                .bind(batch.source.name.clone())
-                .bind(batch.source.description.clone())
-                .execute(&mut **tx)
-                .await
-                .map_err(q)?;
-            (batch.source.id.as_str().to_owned(), true)
-        }
-    };
-    let earlier = sqlx::query(
-        &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
-    )
-    .bind(source_id.clone())
-    .bind(batch.file_sha256.clone())
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(q)?;
-    if let Some(row) = earlier {
-        let at: String = row.try_get("imported_at").map_err(q)?;
-        return Ok(ImportOutcome::AlreadyImported { at });
-    }
-    // The import's own id is derived from the source and file hash: unique by the
-    // constraint above, and meaningless to anyone who sees it.
-    let hash: String = batch.file_sha256.chars().take(24).collect();
-    let source_part = source_id
-        .split_once('_')
-        .map_or(source_id.as_str(), |(_, r)| r);
-    let import_id = format!("imp_{hash}_{source_part}");
-    sqlx::query(&d.sql(
-        "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-    ))
-    .bind(import_id.clone())
-    .bind(source_id.clone())
-    .bind(batch.file_sha256.clone())
-    .bind(batch.file_name.clone())
-    .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
-    .bind(batch.imported_at.clone())
-    .execute(&mut **tx)
-    .await
-    .map_err(q)?;
-    insert_rows(
-        tx,
-        d,
-        "persons",
-        &["id", "display_name", "reviewed"],
-        batch
-            .persons
-            .iter()
-            .map(|p| {
-                vec![
-                    (&p.id).into(),
-                    p.display_name.clone().into(),
-                    Val::Bool(p.reviewed),
-                ]
-            })
-            .collect(),
-    )
-    .await?;
-    let source_id_val = source_id.clone();
-    let mut values = Vec::with_capacity(batch.records.len());
-    for r in &batch.records {
-        let mut v = record_values(r, &import_id)?;
-        v[1] = Val::Text(Some(source_id_val.clone()));
-        values.push(v);
-    }
-    insert_rows(tx, d, "records", &record_columns(), values).await?;
-    insert_rows(
-        tx,
-        d,
-        "name_terms",
-        &["term", "person_id"],
-        term_rows(&batch.name_terms),
-    )
-    .await?;
-    Ok(ImportOutcome::Imported {
-        records: batch.records.len() as u64,
-        new_source,
-    })
-}
 
 #[async_trait]
 impl Store for SqlStore {
@@ -411,15 +288,8 @@ impl Store for SqlStore {
         })
     }
 
-    async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
-        let mut tx = crate::tx::begin(&self.pool).await?;
-        let outcome = import_in(&mut tx, self.dialect, batch).await?;
-        if matches!(outcome, ImportOutcome::AlreadyImported { .. }) {
-            tx.rollback().await.map_err(q)?;
-        } else {
-            crate::tx::commit(tx).await?;
-        }
-        Ok(outcome)
+    async fn begin_import(&self, header: ImportHeader) -> Result<ImportStart, StoreError> {
+        self.start_import(header).await
     }
 
     async fn sources(&self) -> Result<Vec<Source>, StoreError> {
@@ -758,31 +628,81 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn name_vocabulary(
+        &self,
+        keys: &[String],
+        grams: &[(String, u32)],
+        min_shared: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut out: Vec<String> = Vec::new();
+        if !keys.is_empty() {
+            let sql = format!(
+                "SELECT DISTINCT token FROM name_vocab_keys WHERE key IN ({})",
+                vec!["?"; keys.len()].join(",")
+            );
+            let rows = self
+                .fetch_all(&sql, keys.iter().map(|k| k.as_str().into()).collect())
+                .await?;
+            for r in &rows {
+                out.push(r.try_get("token").map_err(q)?);
+            }
+        }
+        if !grams.is_empty() {
+            let values = vec!["(?, CAST(? AS BIGINT))"; grams.len()].join(",");
+            let sql = format!(
+                "WITH q(gram, w) AS (VALUES {values}) \
+                 SELECT g.token AS token FROM name_vocab_grams g JOIN q ON q.gram = g.gram \
+                 GROUP BY g.token HAVING SUM(q.w) >= ?"
+            );
+            let mut binds: Vec<Val> = Vec::with_capacity(grams.len() * 2 + 1);
+            for (g, w) in grams {
+                binds.push(g.as_str().into());
+                binds.push(Val::Int(i64::from(*w)));
+            }
+            binds.push(Val::Int(i64::from(min_shared)));
+            let rows = self.fetch_all(&sql, binds).await?;
+            for r in &rows {
+                out.push(r.try_get("token").map_err(q)?);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
     async fn name_candidates(
         &self,
-        terms: &[String],
+        tokens: &[ScoredToken],
         limit: u32,
     ) -> Result<Vec<NameCandidate>, StoreError> {
-        if terms.is_empty() {
+        if tokens.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let marks = vec!["?"; terms.len()].join(",");
+        // Per person and query part the best score, summed over parts: an upper estimate of
+        // the exact score's ranking that the caller refines on the best `limit`.
+        let values =
+            vec!["(CAST(? AS BIGINT), ?, CAST(? AS DOUBLE PRECISION))"; tokens.len()].join(",");
         let sql = format!(
-            "SELECT t.person_id AS person_id, p.display_name AS display_name, COUNT(*) AS hits \
-             FROM name_terms t JOIN persons p ON p.id = t.person_id \
-             WHERE t.term IN ({marks}) GROUP BY t.person_id, p.display_name \
-             ORDER BY hits DESC, t.person_id LIMIT {limit}"
+            "WITH q(part, token, score) AS (VALUES {values}), \
+             best AS (SELECT t.person_id AS person_id, q.part AS part, MAX(q.score) AS s \
+                      FROM name_tokens t JOIN q ON q.token = t.token GROUP BY t.person_id, q.part) \
+             SELECT b.person_id AS person_id, p.display_name AS display_name, SUM(b.s) AS estimate \
+             FROM best b JOIN persons p ON p.id = b.person_id \
+             GROUP BY b.person_id, p.display_name ORDER BY estimate DESC, b.person_id LIMIT {limit}"
         );
-        let rows = self
-            .fetch_all(&sql, terms.iter().map(|t| t.as_str().into()).collect())
-            .await?;
+        let mut binds: Vec<Val> = Vec::with_capacity(tokens.len() * 3);
+        for t in tokens {
+            binds.push(Val::Int(i64::from(t.part)));
+            binds.push(t.token.as_str().into());
+            binds.push(Val::Real(t.score));
+        }
+        let rows = self.fetch_all(&sql, binds).await?;
         rows.iter()
             .map(|r| {
-                let hits: i64 = r.try_get("hits").map_err(q)?;
                 Ok(NameCandidate {
-                    person_id: rows::id(r, "person_id", "name_terms", IdKind::Person)?,
+                    person_id: rows::id(r, "person_id", "name_tokens", IdKind::Person)?,
                     display_name: r.try_get("display_name").map_err(q)?,
-                    hits: u32::try_from(hits).unwrap_or(u32::MAX),
+                    estimate: r.try_get("estimate").map_err(q)?,
                 })
             })
             .collect()

@@ -1,6 +1,6 @@
 //! `homeward import`: bring a received list into the registry, all of it or nothing.
 
-use super::db::{now_iso, spinner, DbArgs};
+use super::db::{now_iso, DbArgs};
 use anyhow::{bail, Context};
 use homeward_app::import::{self, ImportError, ImportRequest, Mapping};
 use homeward_store::ImportOutcome;
@@ -32,6 +32,21 @@ pub struct Args {
     pub report: Option<PathBuf>,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// A bar of bytes read on standard error; indicatif hides it when that is not a terminal.
+fn progress_bar(name: &str, total: u64) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {percent:>3}% {msg} ({elapsed}, about {eta} left)",
+    )
+    .map(|s| s.progress_chars("=> "));
+    if let Ok(style) = style {
+        pb.set_style(style);
+    }
+    pb.set_prefix(format!("importing {name}"));
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
 }
 
 fn file_name(path: &Path) -> String {
@@ -90,9 +105,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         skip_bad: args.skip_bad,
         imported_at: now_iso(),
     };
-    let pb = spinner(&format!("importing {name}"));
+    let pb = progress_bar(&name, bytes.len() as u64);
     let mut rng = rand::rngs::OsRng;
-    let result = import::import(&store, &req, &mut rng).await;
+    let result = import::import_with_progress(&store, &req, &mut rng, &|p| {
+        pb.set_length(p.total);
+        pb.set_position(p.done);
+        pb.set_message(format!("{} rows", p.rows));
+    })
+    .await;
     pb.finish_and_clear();
     store.close().await;
     let report = match result {
