@@ -350,12 +350,12 @@ mod tests {
 
     #[test]
     fn counts_beyond_any_population_are_refused_not_overflowed() {
-        let t = "A,B,count\n1,0,18446744073709551615\n0,1,1\n1,1,1\n";
+        let t = "A,B,C,count\n1,0,0,18446744073709551615\n0,1,0,1\n0,0,1,1\n";
         assert!(matches!(
             parse_table(t),
             Err(EstimateError::BadCount { line: 2, .. })
         ));
-        assert!(parse_table("A,B,count\n1,0,1000000000000\n0,1,1\n1,1,1\n").is_ok());
+        assert!(parse_table("A,B,C,count\n1,0,0,1000000000000\n0,1,0,1\n0,0,1,1\n").is_ok());
     }
 
     #[test]
