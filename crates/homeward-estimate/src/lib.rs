@@ -105,9 +105,10 @@ pub enum EstimateError {
         /// What was there.
         value: String,
     },
-    /// The count is not a non-negative integer.
+    /// The count is not a non-negative integer of at most 10^12 (more people than live
+    /// on Earth is a broken file, and larger counts would overflow the sums).
     #[error(
-        "line {line}, column `{column}`: expected a non-negative whole number, found `{value}`"
+        "line {line}, column `{column}`: expected a non-negative whole number of at most 10^12, found `{value}`"
     )]
     BadCount {
         /// 1-based line number.

@@ -128,6 +128,10 @@ impl OverlapTable {
     }
 }
 
+/// The largest count a table may hold per cell: far above any population, far below the
+/// point where sums over 2^15 cells (and the sampler's cap of 20n) overflow a u64.
+const MAX_COUNT: u64 = 1_000_000_000_000;
+
 fn check_list_count(k: usize) -> Result<(), EstimateError> {
     if (MIN_LISTS..=MAX_LISTS).contains(&k) {
         Ok(())
@@ -313,7 +317,9 @@ fn parse_rows(text: &str, stratum_name: Option<&str>) -> Result<Parsed, Estimate
         }
         let count: u64 = fields[count_col]
             .parse()
-            .map_err(|_| EstimateError::BadCount {
+            .ok()
+            .filter(|c| *c <= MAX_COUNT)
+            .ok_or_else(|| EstimateError::BadCount {
                 line,
                 column: names[count_col].clone(),
                 value: fields[count_col].clone(),
@@ -341,6 +347,16 @@ fn parse_rows(text: &str, stratum_name: Option<&str>) -> Result<Parsed, Estimate
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_beyond_any_population_are_refused_not_overflowed() {
+        let t = "A,B,C,count\n1,0,0,18446744073709551615\n0,1,0,1\n0,0,1,1\n";
+        assert!(matches!(
+            parse_table(t),
+            Err(EstimateError::BadCount { line: 2, .. })
+        ));
+        assert!(parse_table("A,B,C,count\n1,0,0,1000000000000\n0,1,0,1\n0,0,1,1\n").is_ok());
+    }
 
     #[test]
     fn parses_comments_any_column_order_and_sums_duplicates() {
