@@ -6,6 +6,7 @@
 
 mod dialect;
 mod import;
+mod monitoring;
 mod rows;
 mod store;
 mod tx;

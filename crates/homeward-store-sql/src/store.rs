@@ -163,7 +163,11 @@ impl SqlStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn fetch_all(&self, sql: &str, binds: Vec<Val>) -> Result<Vec<AnyRow>, StoreError> {
+    pub(crate) async fn fetch_all(
+        &self,
+        sql: &str,
+        binds: Vec<Val>,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let sql = self.dialect.sql(sql);
         let mut query = sqlx::query(&sql);
         for v in binds {
@@ -255,7 +259,7 @@ pub(crate) fn record_columns() -> Vec<&'static str> {
     c
 }
 
-fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
+pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     // SQLite hands booleans back as integers through `Any`.
     match row.try_get::<bool, _>(col) {
         Ok(b) => Ok(b),
@@ -424,6 +428,9 @@ impl Store for SqlStore {
                     Val::Int(i64::from(f.messages_delivered)),
                     Val::Bool(f.family_call),
                     Val::Bool(f.consent_share_with_family),
+                    f.conditions.clone().into(),
+                    Val::Bool(f.consent_representations),
+                    Val::Bool(f.consent_reports),
                 ]);
             }
         }
@@ -441,6 +448,9 @@ impl Store for SqlStore {
                 "messages_delivered",
                 "family_call",
                 "consent_share_with_family",
+                "conditions",
+                "consent_representations",
+                "consent_reports",
             ],
             findings,
         )
@@ -579,7 +589,7 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
@@ -604,6 +614,9 @@ impl Store for SqlStore {
                 messages_delivered: count("messages_delivered")?,
                 family_call: bool_col(r, "family_call")?,
                 consent_share_with_family: bool_col(r, "consent_share_with_family")?,
+                conditions: r.try_get("conditions").map_err(q)?,
+                consent_representations: bool_col(r, "consent_representations")?,
+                consent_reports: bool_col(r, "consent_reports")?,
             };
             if let Some(v) = visits.get_mut(&visit_id) {
                 v.findings.push(f);

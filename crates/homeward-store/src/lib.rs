@@ -7,6 +7,12 @@
 //! own in a module of this crate and makes it a supertrait of [`Store`], so that one
 //! `Arc<dyn Store>` reaches them all and the areas can grow without touching each other.
 
+mod monitoring;
+
+pub use monitoring::{
+    EnquiryDecision, EnquiryFile, EventConfirmation, MonitoringStore, Note, PfifBatch,
+};
+
 use async_trait::async_trait;
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
 
@@ -208,7 +214,7 @@ pub struct ScoredToken {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + MonitoringStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 

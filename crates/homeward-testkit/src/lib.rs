@@ -10,6 +10,10 @@ use homeward_store::{
     ChangeSet, ImportBatch, ImportChunk, ImportHeader, ImportOutcome, ImportStart, NameIndexRows,
     ScoredToken, Store, StoreError, VocabularyEntry,
 };
+mod monitoring;
+
+pub use monitoring::monitoring;
+
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -99,6 +103,7 @@ pub async fn conformance(store: &dyn Store) {
     failed_change_set_changes_nothing(store).await;
     name_index_finds_vocabulary_and_ranks_persons(store).await;
     a_streamed_import_lands_whole_or_not_at_all(store).await;
+    monitoring(store).await;
 }
 
 async fn empty_store_counts_nothing(store: &dyn Store) {
@@ -219,6 +224,9 @@ fn change_set(ids: &mut Ids, person: &Id, source: &Id) -> ChangeSet {
             messages_delivered: 1,
             family_call: true,
             consent_share_with_family: true,
+            conditions: Some("synthetic conditions".into()),
+            consent_representations: true,
+            consent_reports: false,
         }],
     };
     let enquiry = Enquiry {
