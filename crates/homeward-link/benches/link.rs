@@ -1,6 +1,6 @@
 //! Criterion benches of the linkage engine on seeded synthetic multi-script records:
 //! preparation (features and blocking), model fitting, and a whole run.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use homeward_link::{LinkConfig, Linker};

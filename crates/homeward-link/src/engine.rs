@@ -140,12 +140,25 @@ pub struct Linker {
     masks: Vec<u16>,
     blocking: Vec<RuleReport>,
     warnings: Vec<String>,
+    /// Canonical positions of the distinct records: the first of each group of records of
+    /// one source with identical link fields, ordered by content so that the list depends
+    /// only on the set of distinct records (not on record ids or how often a row repeats).
+    distinct: Vec<u32>,
+    /// Per canonical position: whether the record is one of `distinct`.
+    is_distinct: Vec<bool>,
 }
 
 fn canonical_cmp(a: &LinkRecord, b: &LinkRecord) -> Ordering {
     a.source
         .cmp(&b.source)
         .then_with(|| a.record_id.cmp(&b.record_id))
+        .then_with(|| content_cmp(a, b))
+}
+
+/// Compares source and link fields, ignoring the record id: equal means an exact duplicate.
+fn content_cmp(a: &LinkRecord, b: &LinkRecord) -> Ordering {
+    a.source
+        .cmp(&b.source)
         .then_with(|| a.family_name.cmp(&b.family_name))
         .then_with(|| a.given_name.cmp(&b.given_name))
         .then_with(|| a.patronymic.cmp(&b.patronymic))
@@ -188,7 +201,11 @@ impl Linker {
             rank[i as usize] = k as u32;
         }
         let sorted: Vec<LinkRecord> = order.iter().map(|&i| records[i as usize].clone()).collect();
-        let features = Features::build(&sorted);
+        let mut features = Features::build(&sorted);
+        let (distinct, is_distinct) = distinct_records(&sorted);
+        // Name and birth-year frequencies over distinct records, so that a repeated row does
+        // not make its name look commoner.
+        features.count_frequencies(&is_distinct);
         drop(sorted);
         if config.rules.len() > BlockingRule::MAX_RULES {
             return Err(LinkError::InvalidConfig(format!(
@@ -207,6 +224,8 @@ impl Linker {
             masks,
             blocking,
             warnings,
+            distinct,
+            is_distinct,
         })
     }
 
@@ -233,7 +252,9 @@ impl Linker {
         &self.blocking
     }
 
-    /// Histogram of distinct (comparison pattern, rule mask) among the candidates, sorted.
+    /// Histogram of distinct (comparison pattern, rule mask) among the candidate pairs of
+    /// distinct records, sorted. Pairs involving a repeated row are left out so that an exact
+    /// duplicate changes neither the counts nor, therefore, the fitted model.
     fn histogram(&self) -> Vec<((Pattern, u16), u64)> {
         let maps = self
             .candidates
@@ -242,6 +263,9 @@ impl Linker {
             .map(|(chunk, masks)| {
                 let mut h: HashMap<(Pattern, u16), u64> = HashMap::new();
                 for (&(i, j), &mask) in chunk.iter().zip(masks) {
+                    if !(self.is_distinct[i as usize] && self.is_distinct[j as usize]) {
+                        continue;
+                    }
                     *h.entry((compare(&self.features, i, j).pattern, mask))
                         .or_default() += 1;
                 }
@@ -258,16 +282,18 @@ impl Linker {
         hist
     }
 
-    /// Number of pairs the mode allows among all records (the population of pairs).
+    /// Number of pairs the mode allows among distinct records (the population of pairs).
     fn possible_pairs(&self) -> f64 {
-        let n = self.order.len() as f64;
+        let n = self.distinct.len() as f64;
         let all = n * (n - 1.0) / 2.0;
         if self.config.mode != LinkMode::LinkOnly {
             return all;
         }
         let mut per_source: BTreeMap<u32, f64> = BTreeMap::new();
-        for r in &self.features.records {
-            *per_source.entry(r.source).or_default() += 1.0;
+        for &k in &self.distinct {
+            *per_source
+                .entry(self.features.records[k as usize].source)
+                .or_default() += 1.0;
         }
         all - per_source
             .values()
@@ -275,15 +301,17 @@ impl Linker {
             .sum::<f64>()
     }
 
-    /// Fits a model: u from random pairs; starting values of m by EM on the pairs of each
-    /// blocking rule with the rule's own fields left out (they agree by construction there);
-    /// m by EM on all candidate pairs from there (u among candidates fitted beside it); then
-    /// the prior share of matches among all possible pairs by EM with m and the random-pair
-    /// u fixed, taking pairs outside blocking as non-matches. With `estimate_u_by_em`, the
-    /// candidates' u and prior are kept instead.
+    /// Fits a model on the distinct records (exact duplicates within a source collapsed, so
+    /// that repeating a row leaves the model unchanged): u from random pairs; starting values
+    /// of m by EM on the pairs of each blocking rule with the rule's own fields left out (they
+    /// agree by construction there); m by EM on all candidate pairs from there (u among
+    /// candidates fitted beside it); then the prior share of matches among all possible pairs
+    /// by EM with m and the random-pair u fixed, taking pairs outside blocking as
+    /// non-matches. With `estimate_u_by_em`, the candidates' u and prior are kept instead.
     pub fn fit(&self) -> FittedModel {
         let (u_random, u_pairs) = estimate_u(
             &self.features,
+            &self.distinct,
             self.config.mode,
             self.config.u_sample_pairs,
             self.config.seed,
@@ -551,6 +579,27 @@ impl Linker {
             probability: probability(weight),
         })
     }
+}
+
+/// The distinct records of `sorted` (see the `distinct` field of [`Linker`]) and, per position, whether it
+/// is one of them.
+fn distinct_records(sorted: &[LinkRecord]) -> (Vec<u32>, Vec<bool>) {
+    let mut by_content: Vec<u32> = (0..sorted.len() as u32).collect();
+    by_content.par_sort_by(|&a, &b| {
+        content_cmp(&sorted[a as usize], &sorted[b as usize]).then(a.cmp(&b))
+    });
+    let mut distinct = Vec::with_capacity(by_content.len());
+    let mut is_distinct = vec![false; sorted.len()];
+    for (k, &i) in by_content.iter().enumerate() {
+        let first = k == 0
+            || content_cmp(&sorted[by_content[k - 1] as usize], &sorted[i as usize])
+                != Ordering::Equal;
+        if first {
+            distinct.push(i);
+            is_distinct[i as usize] = true;
+        }
+    }
+    (distinct, is_distinct)
 }
 
 /// One-call linkage: prepares, fits (or uses `model`), scores and clusters.

@@ -388,40 +388,44 @@ impl Features {
             feats.push(f);
         }
 
+        let mut features = Features {
+            names,
+            places,
+            ids,
+            records: feats,
+            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..Features::default()
+        };
+        features.count_frequencies(&vec![true; features.records.len()]);
+        features
+    }
+
+    /// Recounts name and birth-year frequencies over the records for which `counted` is true.
+    pub fn count_frequencies(&mut self, counted: &[bool]) {
         let mut family_freq: HashMap<u64, u32> = HashMap::new();
         let mut given_freq: HashMap<u64, u32> = HashMap::new();
-        let (mut family_total, mut given_total) = (0, 0);
-        for f in &feats {
+        let mut year_freq: HashMap<u16, u32> = HashMap::new();
+        let (mut family_total, mut given_total, mut year_total) = (0, 0, 0);
+        for (f, _) in self.records.iter().zip(counted).filter(|(_, &c)| c) {
             if let Some(id) = f.family {
-                *family_freq.entry(names[id as usize].key).or_default() += 1;
+                *family_freq.entry(self.names[id as usize].key).or_default() += 1;
                 family_total += 1;
             }
             if let Some(id) = f.given {
-                *given_freq.entry(names[id as usize].key).or_default() += 1;
+                *given_freq.entry(self.names[id as usize].key).or_default() += 1;
                 given_total += 1;
             }
-        }
-        let mut year_freq: HashMap<u16, u32> = HashMap::new();
-        let mut year_total = 0;
-        for f in &feats {
             if let Some(d) = f.birth {
                 *year_freq.entry(d.year).or_default() += 1;
                 year_total += 1;
             }
         }
-        Features {
-            year_freq,
-            year_total,
-            names,
-            places,
-            ids,
-            records: feats,
-            family_freq,
-            given_freq,
-            family_total,
-            given_total,
-            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        }
+        self.family_freq = family_freq;
+        self.given_freq = given_freq;
+        self.year_freq = year_freq;
+        self.family_total = family_total;
+        self.given_total = given_total;
+        self.year_total = year_total;
     }
 
     /// Share of records with a family name having this key (at least one record's worth).

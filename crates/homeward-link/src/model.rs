@@ -233,28 +233,30 @@ fn empty_counts() -> LevelCounts {
         .collect()
 }
 
-/// Estimates u from `pairs` random pairs drawn with a seeded generator (pairs allowed by the
-/// mode only). Laplace smoothing keeps every u positive.
+/// Estimates u from `pairs` random pairs of the records at `population` (indices into
+/// `features.records`) drawn with a seeded generator (pairs allowed by the mode only).
+/// Laplace smoothing keeps every u positive.
 pub(crate) fn estimate_u(
     features: &Features,
+    population: &[u32],
     mode: LinkMode,
     pairs: usize,
     seed: u64,
 ) -> (Vec<Vec<f64>>, u64) {
-    let n = features.records.len();
+    let n = population.len();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut sample: Vec<(u32, u32)> = Vec::with_capacity(pairs);
-    let cross_possible = features
-        .records
+    let source = |k: u32| features.records[k as usize].source;
+    let cross_possible = population
         .iter()
-        .any(|r| r.source != features.records[0].source);
+        .any(|&k| source(k) != source(population[0]));
     if n >= 2 && (mode != LinkMode::LinkOnly || cross_possible) {
         // Rejection sampling: at most 20 draws per wanted pair, so a degenerate input ends.
         let mut tries = 0usize;
         while sample.len() < pairs && tries < pairs.saturating_mul(20) {
             tries += 1;
-            let i = rng.gen_range(0..n) as u32;
-            let j = rng.gen_range(0..n) as u32;
+            let i = population[rng.gen_range(0..n)];
+            let j = population[rng.gen_range(0..n)];
             if i == j {
                 continue;
             }

@@ -121,6 +121,32 @@ fn an_exact_duplicate_row_never_lowers_recall() {
 }
 
 #[test]
+fn exact_duplicates_leave_the_model_unchanged() {
+    let s = generate(300, 1, 21);
+    let before = link(&s.records, config(), None).unwrap().model;
+    let n = s.records.len();
+    let mut records = s.records.clone();
+    // One copy sorting after its original, and two sorting before theirs (so that the copy,
+    // not the original, comes first in canonical order).
+    for (k, prefix, suffix) in [(0, "", "-dup"), (n / 3, "0", ""), (n / 3, "00", "")] {
+        let mut dup = records[k].clone();
+        dup.record_id = Some(format!(
+            "{prefix}{}{suffix}",
+            dup.record_id.clone().unwrap_or_default()
+        ));
+        records.push(dup);
+    }
+    let after = link(&records, config(), None).unwrap();
+    assert_eq!(after.model, before);
+    for (k, d) in [(0, n), (n / 3, n + 1), (n / 3, n + 2)] {
+        assert_eq!(
+            after.clusters[k], after.clusters[d],
+            "row {k} and its copy {d}"
+        );
+    }
+}
+
+#[test]
 fn link_only_pairs_cross_sources() {
     let s = generate(400, 2, 8);
     let out = link(
