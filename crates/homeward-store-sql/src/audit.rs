@@ -373,7 +373,7 @@ async fn salts(
 /// Turns the pending notes of this transaction into log entries and empties them. Called
 /// by `tx::commit` just before the commit, inside the transaction.
 pub(crate) async fn flush(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
-    let conn: &mut AnyConnection = &mut **tx;
+    let conn: &mut AnyConnection = tx;
     let d = dialect_of(conn);
     let pending = sqlx::query("SELECT id, tbl, row_id, op FROM audit_pending ORDER BY id")
         .fetch_all(&mut *conn)
@@ -486,6 +486,7 @@ pub(crate) async fn flush(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
     let at = now();
     let actor = current_actor();
     let mut log_rows: Vec<Vec<Val>> = Vec::with_capacity(items.len());
+    #[allow(clippy::explicit_counter_loop)] // seq is u64 and starts at the log's end
     for it in items {
         let (kind, id, action, commitment) = match it {
             Item::Event { kind, id, action } => (kind, id, action, [0u8; 32]),
@@ -564,7 +565,7 @@ pub(crate) async fn note(
     id: &str,
     op: &str,
 ) -> Result<(), StoreError> {
-    let d = dialect_of(&**tx);
+    let d = dialect_of(tx);
     sqlx::query(&d.sql("INSERT INTO audit_pending (tbl, row_id, op) VALUES (?, ?, ?)"))
         .bind(kind.to_owned())
         .bind(id.to_owned())

@@ -546,7 +546,6 @@ impl Store for SqlStore {
             "consent_representations",
             "consent_reports",
         ];
-        let mut findings = findings;
         sealer.seal_rows("visit_findings", &finding_columns, &mut findings)?;
         insert_rows(&mut tx, d, "visit_findings", &finding_columns, findings).await?;
         let enquiry_columns = [

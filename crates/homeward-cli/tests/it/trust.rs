@@ -233,7 +233,7 @@ fn sigkill_under_load_never_loses_an_acknowledged_write_or_breaks_the_chain() {
                 env!("CARGO_BIN_EXE_homeward")
             ));
         }
-        let mut child = Command::new("sh")
+        let child = Command::new("sh")
             .arg("-c")
             .arg(format!("set -e\n{script}"))
             .current_dir(d)
