@@ -31,6 +31,8 @@ enum Command {
     Estimate(cmd::estimate::Args),
     /// Monitoring reports: `report access` shows how long since detainees were last visited.
     Report(cmd::report::Args),
+    /// Serve the web interface and JSON API (loopback only until accounts exist).
+    Serve(cmd::serve::Args),
 }
 
 #[tokio::main]
@@ -52,5 +54,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Link(args) => cmd::link::run(args).await,
         Command::Estimate(args) => cmd::estimate::run(args).await,
         Command::Report(args) => cmd::report::run(args).await,
+        Command::Serve(args) => cmd::serve::run(args).await,
     }
 }

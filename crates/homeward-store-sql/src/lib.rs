@@ -4,6 +4,7 @@
 //! what differs (placeholders, connection set-up, migrations) lives in `dialect.rs`. The
 //! two migration trees are paired: same versions, same tables and columns (tested).
 
+mod browse;
 mod dialect;
 mod rows;
 mod store;

@@ -162,7 +162,11 @@ impl SqlStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn fetch_all(&self, sql: &str, binds: Vec<Val>) -> Result<Vec<AnyRow>, StoreError> {
+    pub(crate) async fn fetch_all(
+        &self,
+        sql: &str,
+        binds: Vec<Val>,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let sql = self.dialect.sql(sql);
         let mut query = sqlx::query(&sql);
         for v in binds {
@@ -282,7 +286,7 @@ fn record_columns() -> Vec<&'static str> {
     c
 }
 
-fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
+pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     // SQLite hands booleans back as integers through `Any`.
     match row.try_get::<bool, _>(col) {
         Ok(b) => Ok(b),

@@ -85,6 +85,7 @@ pub async fn conformance(store: &dyn Store) {
     change_sets_round_trip(store).await;
     failed_change_set_changes_nothing(store).await;
     name_candidates_rank_by_hits(store).await;
+    browse_counts_and_pages(store).await;
 }
 
 async fn empty_store_counts_nothing(store: &dyn Store) {
@@ -280,4 +281,30 @@ async fn name_candidates_rank_by_hits(store: &dyn Store) {
     };
     assert_eq!(hits, sorted, "ties broken by id, deterministically");
     assert!(store.name_candidates(&[], 5).await.unwrap().is_empty());
+}
+
+/// Browsing: facet counts by what the records say, and persons paged by name.
+async fn browse_counts_and_pages(store: &dyn Store) {
+    let facets = store.facet_counts().await.unwrap();
+    let total: u64 = facets.iter().map(|f| f.persons).sum();
+    let c = store.counts().await.unwrap();
+    // The batches of this suite give neither status nor category: one unknown bucket.
+    assert_eq!(facets.len(), 1, "{facets:?}");
+    assert_eq!((facets[0].status, facets[0].category), (None, None));
+    assert_eq!(total, c.persons);
+
+    let (first, n) = store.persons_page(0, 7).await.unwrap();
+    assert_eq!(n, c.persons);
+    assert_eq!(first.len(), 7);
+    let (second, _) = store.persons_page(7, 7).await.unwrap();
+    let mut both = first.clone();
+    both.extend(second);
+    let mut sorted = both.clone();
+    sorted.sort_by(|a, b| (&a.display_name, &a.id).cmp(&(&b.display_name, &b.id)));
+    assert_eq!(
+        both, sorted,
+        "pages follow name then id order without overlap"
+    );
+    let (past_end, _) = store.persons_page(n + 10, 7).await.unwrap();
+    assert!(past_end.is_empty());
 }

@@ -22,6 +22,9 @@ pub struct Args {
     /// Write the lists as CSV and XLSX files with the ground truth into DIR instead of a database.
     #[arg(long, value_name = "DIR")]
     pub write_lists: Option<PathBuf>,
+    /// Then serve the web interface on this address (e.g. 127.0.0.1:8080) until Ctrl-C.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = super::serve::DEFAULT_BIND)]
+    pub serve: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -91,8 +94,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let before = homeward_app::status::status(&store).await?;
     if before.sources > 0 {
         println!("the database already holds data; the demo is not loaded twice");
-        store.close().await;
-        return Ok(());
+        return serve_or_close(store, args.serve).await;
     }
     let bar = indicatif::ProgressBar::new(scenario.lists.len() as u64);
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
@@ -102,7 +104,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         homeward_app::demo::load(&store, &scenario, &mut rng, &now_iso(), &progress).await?;
     bar.finish_and_clear();
     let c = homeward_app::status::status(&store).await?;
-    store.close().await;
     println!(
         "demo loaded into {}: {} true persons named in {} lists ({} records), {} events, {} visits, {} enquiries",
         super::db::redact_url(&args.db.db),
@@ -116,5 +117,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if let Some((id, secret)) = summary.enquiry_secrets.first() {
         println!("a family enquiry to try: reference {id}, secret {secret} (shown once)");
     }
-    Ok(())
+    serve_or_close(store, args.serve).await
+}
+
+/// Serves the store when `--serve` was given, else closes it.
+async fn serve_or_close(
+    store: homeward_store_sql::SqlStore,
+    serve: Option<std::net::SocketAddr>,
+) -> anyhow::Result<()> {
+    match serve {
+        Some(bind) => super::serve::serve(store, bind).await,
+        None => {
+            store.close().await;
+            Ok(())
+        }
+    }
 }

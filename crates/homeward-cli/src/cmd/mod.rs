@@ -8,4 +8,5 @@ pub mod link;
 pub mod names;
 pub mod report;
 pub mod search;
+pub mod serve;
 pub mod status;
