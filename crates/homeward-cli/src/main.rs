@@ -17,7 +17,7 @@ struct Cli {
 enum Command {
     /// Load a seeded synthetic scenario (or write its lists and ground truth as files).
     Demo(cmd::demo::Args),
-    /// Import a list (CSV, XLSX, ODS) into the registry, all of it or nothing.
+    /// Import a list (CSV, XLSX, ODS) or a PFIF 1.4 file into the registry, all of it or nothing.
     Import(cmd::import::Args),
     /// Count what the registry holds.
     Status(cmd::status::Args),
@@ -33,6 +33,18 @@ enum Command {
     Report(cmd::report::Args),
     /// Serve the web interface and JSON API (loopback only until accounts exist).
     Serve(cmd::serve::Args),
+    /// Places of detention: add, list.
+    Place(cmd::place::Args),
+    /// Independent visits to places of detention: add (file or flags), list, items.
+    Visit(cmd::visit::Args),
+    /// Timeline events: add (with source, optionally contesting another), confirm a death claim.
+    Event(cmd::event::Args),
+    /// One person: `person timeline` shows events, sources, disputes and legal status history.
+    Person(cmd::person::Args),
+    /// Family enquiries: add, list, show, match, answer, close, and the enquirer's status.
+    Enquiry(cmd::enquiry::Args),
+    /// Export the registry: `export pfif` writes PFIF 1.4 XML.
+    Export(cmd::export::Args),
 }
 
 #[tokio::main]
@@ -55,5 +67,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Estimate(args) => cmd::estimate::run(args).await,
         Command::Report(args) => cmd::report::run(args).await,
         Command::Serve(args) => cmd::serve::run(args).await,
+        Command::Place(args) => cmd::place::run(args).await,
+        Command::Visit(args) => cmd::visit::run(args).await,
+        Command::Event(args) => cmd::event::run(args).await,
+        Command::Person(args) => cmd::person::run(args).await,
+        Command::Enquiry(args) => cmd::enquiry::run(args).await,
+        Command::Export(args) => cmd::export::run(args).await,
     }
 }

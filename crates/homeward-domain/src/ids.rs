@@ -24,6 +24,8 @@ pub enum IdKind {
     Enquiry,
     /// A user account.
     User,
+    /// A note: a dated statement about a person by a source (PFIF notes).
+    Note,
 }
 
 impl IdKind {
@@ -38,10 +40,11 @@ impl IdKind {
             IdKind::Visit => "vis",
             IdKind::Enquiry => "enq",
             IdKind::User => "usr",
+            IdKind::Note => "not",
         }
     }
 
-    const ALL: [IdKind; 8] = [
+    const ALL: [IdKind; 9] = [
         IdKind::Person,
         IdKind::Record,
         IdKind::Source,
@@ -50,6 +53,7 @@ impl IdKind {
         IdKind::Visit,
         IdKind::Enquiry,
         IdKind::User,
+        IdKind::Note,
     ];
 }
 

@@ -6,6 +6,7 @@
 
 mod browse;
 mod dialect;
+mod monitoring;
 mod rows;
 mod store;
 mod tx;

@@ -294,6 +294,103 @@ pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     }
 }
 
+/// Writes one import batch inside `tx` (shared by `Store::import` and the PFIF import, which
+/// writes several batches and their notes in one transaction). Returns `AlreadyImported`
+/// without writing when the file was imported into the source before.
+pub(crate) async fn import_in(
+    tx: &mut crate::tx::Tx,
+    d: Dialect,
+    batch: ImportBatch,
+) -> Result<ImportOutcome, StoreError> {
+    let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
+        .bind(batch.source.name.clone())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(q)?;
+    let (source_id, new_source) = match existing {
+        Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
+        None => {
+            sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
+                .bind(batch.source.id.as_str().to_owned())
+                .bind(batch.source.name.clone())
+                .bind(batch.source.description.clone())
+                .execute(&mut **tx)
+                .await
+                .map_err(q)?;
+            (batch.source.id.as_str().to_owned(), true)
+        }
+    };
+    let earlier = sqlx::query(
+        &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
+    )
+    .bind(source_id.clone())
+    .bind(batch.file_sha256.clone())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(q)?;
+    if let Some(row) = earlier {
+        let at: String = row.try_get("imported_at").map_err(q)?;
+        return Ok(ImportOutcome::AlreadyImported { at });
+    }
+    // The import's own id is derived from the source and file hash: unique by the
+    // constraint above, and meaningless to anyone who sees it.
+    let hash: String = batch.file_sha256.chars().take(24).collect();
+    let source_part = source_id
+        .split_once('_')
+        .map_or(source_id.as_str(), |(_, r)| r);
+    let import_id = format!("imp_{hash}_{source_part}");
+    sqlx::query(&d.sql(
+        "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ))
+    .bind(import_id.clone())
+    .bind(source_id.clone())
+    .bind(batch.file_sha256.clone())
+    .bind(batch.file_name.clone())
+    .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
+    .bind(batch.imported_at.clone())
+    .execute(&mut **tx)
+    .await
+    .map_err(q)?;
+    insert_rows(
+        tx,
+        d,
+        "persons",
+        &["id", "display_name", "reviewed"],
+        batch
+            .persons
+            .iter()
+            .map(|p| {
+                vec![
+                    (&p.id).into(),
+                    p.display_name.clone().into(),
+                    Val::Bool(p.reviewed),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    let source_id_val = source_id.clone();
+    let mut values = Vec::with_capacity(batch.records.len());
+    for r in &batch.records {
+        let mut v = record_values(r, &import_id)?;
+        v[1] = Val::Text(Some(source_id_val.clone()));
+        values.push(v);
+    }
+    insert_rows(tx, d, "records", &record_columns(), values).await?;
+    insert_rows(
+        tx,
+        d,
+        "name_terms",
+        &["term", "person_id"],
+        term_rows(&batch.name_terms),
+    )
+    .await?;
+    Ok(ImportOutcome::Imported {
+        records: batch.records.len() as u64,
+        new_source,
+    })
+}
+
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> &'static str {
@@ -315,97 +412,14 @@ impl Store for SqlStore {
     }
 
     async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
-        let d = self.dialect;
         let mut tx = crate::tx::begin(&self.pool).await?;
-        let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
-            .bind(batch.source.name.clone())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(q)?;
-        let (source_id, new_source) = match existing {
-            Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
-            None => {
-                sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
-                    .bind(batch.source.id.as_str().to_owned())
-                    .bind(batch.source.name.clone())
-                    .bind(batch.source.description.clone())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q)?;
-                (batch.source.id.as_str().to_owned(), true)
-            }
-        };
-        let earlier = sqlx::query(
-            &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
-        )
-        .bind(source_id.clone())
-        .bind(batch.file_sha256.clone())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(q)?;
-        if let Some(row) = earlier {
-            let at: String = row.try_get("imported_at").map_err(q)?;
+        let outcome = import_in(&mut tx, self.dialect, batch).await?;
+        if matches!(outcome, ImportOutcome::AlreadyImported { .. }) {
             tx.rollback().await.map_err(q)?;
-            return Ok(ImportOutcome::AlreadyImported { at });
+        } else {
+            crate::tx::commit(tx).await?;
         }
-        // The import's own id is derived from the source and file hash: unique by the
-        // constraint above, and meaningless to anyone who sees it.
-        let hash: String = batch.file_sha256.chars().take(24).collect();
-        let source_part = source_id
-            .split_once('_')
-            .map_or(source_id.as_str(), |(_, r)| r);
-        let import_id = format!("imp_{hash}_{source_part}");
-        sqlx::query(&d.sql(
-            "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(import_id.clone())
-        .bind(source_id.clone())
-        .bind(batch.file_sha256.clone())
-        .bind(batch.file_name.clone())
-        .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
-        .bind(batch.imported_at.clone())
-        .execute(&mut *tx)
-        .await
-        .map_err(q)?;
-        insert_rows(
-            &mut tx,
-            d,
-            "persons",
-            &["id", "display_name", "reviewed"],
-            batch
-                .persons
-                .iter()
-                .map(|p| {
-                    vec![
-                        (&p.id).into(),
-                        p.display_name.clone().into(),
-                        Val::Bool(p.reviewed),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-        let source_id_val = source_id.clone();
-        let mut values = Vec::with_capacity(batch.records.len());
-        for r in &batch.records {
-            let mut v = record_values(r, &import_id)?;
-            v[1] = Val::Text(Some(source_id_val.clone()));
-            values.push(v);
-        }
-        insert_rows(&mut tx, d, "records", &record_columns(), values).await?;
-        insert_rows(
-            &mut tx,
-            d,
-            "name_terms",
-            &["term", "person_id"],
-            term_rows(&batch.name_terms),
-        )
-        .await?;
-        crate::tx::commit(tx).await?;
-        Ok(ImportOutcome::Imported {
-            records: batch.records.len() as u64,
-            new_source,
-        })
+        Ok(outcome)
     }
 
     async fn sources(&self) -> Result<Vec<Source>, StoreError> {
@@ -545,6 +559,9 @@ impl Store for SqlStore {
                     Val::Int(i64::from(f.messages_delivered)),
                     Val::Bool(f.family_call),
                     Val::Bool(f.consent_share_with_family),
+                    f.conditions.clone().into(),
+                    Val::Bool(f.consent_representations),
+                    Val::Bool(f.consent_reports),
                 ]);
             }
         }
@@ -562,6 +579,9 @@ impl Store for SqlStore {
                 "messages_delivered",
                 "family_call",
                 "consent_share_with_family",
+                "conditions",
+                "consent_representations",
+                "consent_reports",
             ],
             findings,
         )
@@ -700,7 +720,7 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
@@ -725,6 +745,9 @@ impl Store for SqlStore {
                 messages_delivered: count("messages_delivered")?,
                 family_call: bool_col(r, "family_call")?,
                 consent_share_with_family: bool_col(r, "consent_share_with_family")?,
+                conditions: r.try_get("conditions").map_err(q)?,
+                consent_representations: bool_col(r, "consent_representations")?,
+                consent_reports: bool_col(r, "consent_reports")?,
             };
             if let Some(v) = visits.get_mut(&visit_id) {
                 v.findings.push(f);

@@ -10,6 +10,11 @@
 mod browse;
 
 pub use browse::{BrowseStore, FacetCount};
+mod monitoring;
+
+pub use monitoring::{
+    EnquiryDecision, EnquiryFile, EventConfirmation, MonitoringStore, Note, PfifBatch,
+};
 
 use async_trait::async_trait;
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
@@ -123,7 +128,7 @@ pub struct NameCandidate {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + BrowseStore {
+pub trait Store: Send + Sync + BrowseStore + MonitoringStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 

@@ -2,11 +2,17 @@
 
 pub mod db;
 pub mod demo;
+pub mod enquiry;
 pub mod estimate;
+pub mod event;
+pub mod export;
 pub mod import;
 pub mod link;
 pub mod names;
+pub mod person;
+pub mod place;
 pub mod report;
 pub mod search;
 pub mod serve;
 pub mod status;
+pub mod visit;
