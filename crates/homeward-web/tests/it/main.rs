@@ -37,11 +37,13 @@ pub async fn world() -> World {
     let store = Arc::new(homeward_store_sql::connect(&url).await.unwrap());
     let scenario = homeward_synth::generate(&homeward_synth::ScenarioConfig::new(120, 11));
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let hasher = homeward_trust::password::PasswordHasher::new(Default::default(), None).unwrap();
     homeward_app::demo::load(
         store.as_ref(),
         &scenario,
         &mut rng,
         "2026-11-01T00:00:00Z",
+        &hasher,
         &|_, _| {},
     )
     .await
