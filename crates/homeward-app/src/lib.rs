@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod browse;
 pub mod casework;
 pub mod custody;
 pub mod demo;
@@ -14,5 +15,6 @@ pub mod monitoring;
 pub mod pfif;
 pub mod policy;
 pub mod public_report;
+pub mod reports;
 pub mod search;
 pub mod status;

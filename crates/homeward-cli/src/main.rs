@@ -41,6 +41,8 @@ enum Command {
     Backup(cmd::custody::BackupArgs),
     /// Destroy the local database and master key, after checking a verified copy.
     Wipe(cmd::custody::WipeArgs),
+    /// Serve the web interface and JSON API (loopback only until accounts exist).
+    Serve(cmd::serve::Args),
     /// Places of detention: add, list.
     Place(cmd::place::Args),
     /// Independent visits to places of detention: add (file or flags), list, items.
@@ -84,6 +86,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(args) => cmd::keys::run(args).await,
         Command::Backup(args) => cmd::custody::backup(args).await,
         Command::Wipe(args) => cmd::custody::wipe(args).await,
+        Command::Serve(args) => cmd::serve::run(args).await,
         Command::Place(args) => cmd::place::run(args).await,
         Command::Visit(args) => cmd::visit::run(args).await,
         Command::Event(args) => cmd::event::run(args).await,

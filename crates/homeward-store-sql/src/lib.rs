@@ -5,6 +5,7 @@
 //! two migration trees are paired: same versions, same tables and columns (tested).
 
 mod audit;
+mod browse;
 pub mod crypto;
 mod dialect;
 mod import;

@@ -7,6 +7,9 @@
 //! own in a module of this crate and makes it a supertrait of [`Store`], so that one
 //! `Arc<dyn Store>` reaches them all and the areas can grow without touching each other.
 
+mod browse;
+
+pub use browse::{BrowseStore, FacetCount};
 mod monitoring;
 
 pub use monitoring::{
@@ -220,7 +223,7 @@ pub struct ScoredToken {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + MonitoringStore + TrustStore {
+pub trait Store: Send + Sync + BrowseStore + MonitoringStore + TrustStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 

@@ -105,6 +105,7 @@ pub async fn conformance(store: &dyn Store) {
     failed_change_set_changes_nothing(store).await;
     name_index_finds_vocabulary_and_ranks_persons(store).await;
     a_streamed_import_lands_whole_or_not_at_all(store).await;
+    browse_counts_and_pages(store).await;
     trust::conformance(store).await;
     monitoring(store).await;
 }
@@ -418,4 +419,29 @@ async fn a_streamed_import_lands_whole_or_not_at_all(store: &dyn Store) {
         store.begin_import(header()).await.unwrap(),
         ImportStart::AlreadyImported { .. }
     ));
+
+/// Browsing: facet counts by what the records say, and persons paged by name.
+async fn browse_counts_and_pages(store: &dyn Store) {
+    let facets = store.facet_counts().await.unwrap();
+    let total: u64 = facets.iter().map(|f| f.persons).sum();
+    let c = store.counts().await.unwrap();
+    // The batches of this suite give neither status nor category: one unknown bucket.
+    assert_eq!(facets.len(), 1, "{facets:?}");
+    assert_eq!((facets[0].status, facets[0].category), (None, None));
+    assert_eq!(total, c.persons);
+
+    let (first, n) = store.persons_page(0, 7).await.unwrap();
+    assert_eq!(n, c.persons);
+    assert_eq!(first.len(), 7);
+    let (second, _) = store.persons_page(7, 7).await.unwrap();
+    let mut both = first.clone();
+    both.extend(second);
+    let mut sorted = both.clone();
+    sorted.sort_by(|a, b| (&a.display_name, &a.id).cmp(&(&b.display_name, &b.id)));
+    assert_eq!(
+        both, sorted,
+        "pages follow name then id order without overlap"
+    );
+    let (past_end, _) = store.persons_page(n + 10, 7).await.unwrap();
+    assert!(past_end.is_empty());
 }

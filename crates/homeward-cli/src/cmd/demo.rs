@@ -22,6 +22,9 @@ pub struct Args {
     /// Write the lists as CSV and XLSX files with the ground truth into DIR instead of a database.
     #[arg(long, value_name = "DIR")]
     pub write_lists: Option<PathBuf>,
+    /// Then serve the web interface on this address (e.g. 127.0.0.1:8080) until Ctrl-C.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = super::serve::DEFAULT_BIND)]
+    pub serve: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -91,8 +94,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let before = homeward_app::status::status(&store).await?;
     if before.sources > 0 {
         println!("the database already holds data; the demo is not loaded twice");
-        store.close().await;
-        return Ok(());
+        return serve_or_close(store, args.serve).await;
     }
     let bar = indicatif::ProgressBar::new(scenario.lists.len() as u64);
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
@@ -107,7 +109,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .await?;
     bar.finish_and_clear();
     let c = homeward_app::status::status(&store).await?;
-    store.close().await;
     println!(
         "demo loaded into {}: {} true persons named in {} lists ({} records), {} events, {} visits, {} enquiries",
         super::db::redact_url(&args.db.db),
@@ -126,9 +127,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("a family enquiry to try (shown once): homeward enquiry status --reference {id}");
         println!("  with the passphrase on standard input: {secret}");
     }
-    let store = args.db.open().await?;
     let accounts = homeward_app::accounts::demo_accounts(&store).await?;
-    store.close().await;
     if !accounts.is_empty() {
         println!(
             "demo accounts, one per role (passwords shown once, not stored anywhere readable):"
@@ -137,5 +136,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             println!("  {name:<22} {:<15} {password}", role.as_str());
         }
     }
-    Ok(())
+    serve_or_close(store, args.serve).await
+}
+
+/// Serves the store when `--serve` was given, else closes it.
+async fn serve_or_close(
+    store: homeward_store_sql::SqlStore,
+    serve: Option<std::net::SocketAddr>,
+) -> anyhow::Result<()> {
+    match serve {
+        Some(bind) => super::serve::serve(store, bind).await,
+        None => {
+            store.close().await;
+            Ok(())
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub mod person;
 pub mod place;
 pub mod report;
 pub mod search;
+pub mod serve;
 pub mod status;
 pub mod user;
 pub mod visit;
