@@ -419,6 +419,7 @@ async fn a_streamed_import_lands_whole_or_not_at_all(store: &dyn Store) {
         store.begin_import(header()).await.unwrap(),
         ImportStart::AlreadyImported { .. }
     ));
+}
 
 /// Browsing: facet counts by what the records say, and persons paged by name.
 async fn browse_counts_and_pages(store: &dyn Store) {
