@@ -17,7 +17,7 @@ struct Cli {
 enum Command {
     /// Load a seeded synthetic scenario (or write its lists and ground truth as files).
     Demo(cmd::demo::Args),
-    /// Import a list (CSV, XLSX, ODS) into the registry, all of it or nothing.
+    /// Import a list (CSV, XLSX, ODS) into the registry, all of it or nothing, linking its records.
     Import(cmd::import::Args),
     /// Count what the registry holds.
     Status(cmd::status::Args),
@@ -29,6 +29,12 @@ enum Command {
     Link(cmd::link::Args),
     /// Estimate the total number of people from the overlaps of several lists.
     Estimate(cmd::estimate::Args),
+    /// The queue of proposed links: list, show the evidence, accept, reject, undo.
+    Review(cmd::review::Args),
+    /// A person's records and decisions; merge and split by hand.
+    Person(cmd::person::Args),
+    /// Administrator settings (automatic acceptance of confident links, thresholds).
+    Settings(cmd::settings::Args),
     /// Monitoring reports: `report access` shows how long since detainees were last visited.
     Report(cmd::report::Args),
 }
@@ -52,5 +58,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Link(args) => cmd::link::run(args).await,
         Command::Estimate(args) => cmd::estimate::run(args).await,
         Command::Report(args) => cmd::report::run(args).await,
+        Command::Review(args) => cmd::review::run(args).await,
+        Command::Person(args) => cmd::person::run(args).await,
+        Command::Settings(args) => cmd::settings::run(args).await,
     }
 }

@@ -24,6 +24,10 @@ pub enum IdKind {
     Enquiry,
     /// A user account.
     User,
+    /// An item of the linkage review queue (a proposed pair).
+    Review,
+    /// A recorded linkage decision (merge, split, reject).
+    Decision,
 }
 
 impl IdKind {
@@ -38,10 +42,12 @@ impl IdKind {
             IdKind::Visit => "vis",
             IdKind::Enquiry => "enq",
             IdKind::User => "usr",
+            IdKind::Review => "rvw",
+            IdKind::Decision => "dec",
         }
     }
 
-    const ALL: [IdKind; 8] = [
+    const ALL: [IdKind; 10] = [
         IdKind::Person,
         IdKind::Record,
         IdKind::Source,
@@ -50,6 +56,8 @@ impl IdKind {
         IdKind::Visit,
         IdKind::Enquiry,
         IdKind::User,
+        IdKind::Review,
+        IdKind::Decision,
     ];
 }
 

@@ -5,6 +5,7 @@
 //! two migration trees are paired: same versions, same tables and columns (tested).
 
 mod dialect;
+mod linkage;
 mod rows;
 mod store;
 mod tx;

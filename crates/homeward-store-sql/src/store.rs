@@ -24,6 +24,7 @@ pub(crate) enum Val {
     Text(Option<String>),
     Int(i64),
     Bool(bool),
+    Float(Option<f64>),
 }
 
 impl From<&str> for Val {
@@ -172,7 +173,7 @@ impl SqlStore {
     }
 }
 
-fn bind<'q>(
+pub(crate) fn bind<'q>(
     query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     v: Val,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
@@ -180,6 +181,7 @@ fn bind<'q>(
         Val::Text(t) => query.bind(t),
         Val::Int(i) => query.bind(i),
         Val::Bool(b) => query.bind(b),
+        Val::Float(f) => query.bind(f),
     }
 }
 
@@ -275,19 +277,114 @@ fn record_values(r: &Record, import_id: &str) -> Result<Vec<Val>, StoreError> {
     Ok(v)
 }
 
-fn record_columns() -> Vec<&'static str> {
+pub(crate) fn record_columns() -> Vec<&'static str> {
     let mut c: Vec<&'static str> = RECORD_FIXED.to_vec();
     c.extend(Field::ALL.iter().map(|f| f.name()));
     c.push("original");
     c
 }
 
-fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
+pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     // SQLite hands booleans back as integers through `Any`.
     match row.try_get::<bool, _>(col) {
         Ok(b) => Ok(b),
         Err(_) => Ok(row.try_get::<i64, _>(col).map_err(q)? != 0),
     }
+}
+
+/// Writes an import batch inside `tx`; on `AlreadyImported` the caller rolls back.
+pub(crate) async fn import_in_tx(
+    tx: &mut crate::tx::Tx,
+    d: Dialect,
+    batch: &ImportBatch,
+) -> Result<ImportOutcome, StoreError> {
+    let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
+        .bind(batch.source.name.clone())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(q)?;
+    let (source_id, new_source) = match existing {
+        Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
+        None => {
+            sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
+                .bind(batch.source.id.as_str().to_owned())
+                .bind(batch.source.name.clone())
+                .bind(batch.source.description.clone())
+                .execute(&mut **tx)
+                .await
+                .map_err(q)?;
+            (batch.source.id.as_str().to_owned(), true)
+        }
+    };
+    let earlier = sqlx::query(
+        &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
+    )
+    .bind(source_id.clone())
+    .bind(batch.file_sha256.clone())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(q)?;
+    if let Some(row) = earlier {
+        let at: String = row.try_get("imported_at").map_err(q)?;
+        return Ok(ImportOutcome::AlreadyImported { at });
+    }
+    // The import's own id is derived from the source and file hash: unique by the
+    // constraint above, and meaningless to anyone who sees it.
+    let hash: String = batch.file_sha256.chars().take(24).collect();
+    let source_part = source_id
+        .split_once('_')
+        .map_or(source_id.as_str(), |(_, r)| r);
+    let import_id = format!("imp_{hash}_{source_part}");
+    sqlx::query(&d.sql(
+        "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ))
+    .bind(import_id.clone())
+    .bind(source_id.clone())
+    .bind(batch.file_sha256.clone())
+    .bind(batch.file_name.clone())
+    .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
+    .bind(batch.imported_at.clone())
+    .execute(&mut **tx)
+    .await
+    .map_err(q)?;
+    insert_rows(
+        tx,
+        d,
+        "persons",
+        &["id", "display_name", "reviewed"],
+        batch
+            .persons
+            .iter()
+            .map(|p| {
+                vec![
+                    (&p.id).into(),
+                    p.display_name.clone().into(),
+                    Val::Bool(p.reviewed),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    let source_id_val = source_id.clone();
+    let mut values = Vec::with_capacity(batch.records.len());
+    for r in &batch.records {
+        let mut v = record_values(r, &import_id)?;
+        v[1] = Val::Text(Some(source_id_val.clone()));
+        values.push(v);
+    }
+    insert_rows(tx, d, "records", &record_columns(), values).await?;
+    insert_rows(
+        tx,
+        d,
+        "name_terms",
+        &["term", "person_id"],
+        term_rows(&batch.name_terms),
+    )
+    .await?;
+    Ok(ImportOutcome::Imported {
+        records: batch.records.len() as u64,
+        new_source,
+    })
 }
 
 #[async_trait]
@@ -311,97 +408,14 @@ impl Store for SqlStore {
     }
 
     async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
-        let d = self.dialect;
         let mut tx = crate::tx::begin(&self.pool).await?;
-        let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
-            .bind(batch.source.name.clone())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(q)?;
-        let (source_id, new_source) = match existing {
-            Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
-            None => {
-                sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
-                    .bind(batch.source.id.as_str().to_owned())
-                    .bind(batch.source.name.clone())
-                    .bind(batch.source.description.clone())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(q)?;
-                (batch.source.id.as_str().to_owned(), true)
-            }
-        };
-        let earlier = sqlx::query(
-            &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
-        )
-        .bind(source_id.clone())
-        .bind(batch.file_sha256.clone())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(q)?;
-        if let Some(row) = earlier {
-            let at: String = row.try_get("imported_at").map_err(q)?;
+        let outcome = import_in_tx(&mut tx, self.dialect, &batch).await?;
+        if let ImportOutcome::AlreadyImported { .. } = outcome {
             tx.rollback().await.map_err(q)?;
-            return Ok(ImportOutcome::AlreadyImported { at });
+            return Ok(outcome);
         }
-        // The import's own id is derived from the source and file hash: unique by the
-        // constraint above, and meaningless to anyone who sees it.
-        let hash: String = batch.file_sha256.chars().take(24).collect();
-        let source_part = source_id
-            .split_once('_')
-            .map_or(source_id.as_str(), |(_, r)| r);
-        let import_id = format!("imp_{hash}_{source_part}");
-        sqlx::query(&d.sql(
-            "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-        ))
-        .bind(import_id.clone())
-        .bind(source_id.clone())
-        .bind(batch.file_sha256.clone())
-        .bind(batch.file_name.clone())
-        .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
-        .bind(batch.imported_at.clone())
-        .execute(&mut *tx)
-        .await
-        .map_err(q)?;
-        insert_rows(
-            &mut tx,
-            d,
-            "persons",
-            &["id", "display_name", "reviewed"],
-            batch
-                .persons
-                .iter()
-                .map(|p| {
-                    vec![
-                        (&p.id).into(),
-                        p.display_name.clone().into(),
-                        Val::Bool(p.reviewed),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-        let source_id_val = source_id.clone();
-        let mut values = Vec::with_capacity(batch.records.len());
-        for r in &batch.records {
-            let mut v = record_values(r, &import_id)?;
-            v[1] = Val::Text(Some(source_id_val.clone()));
-            values.push(v);
-        }
-        insert_rows(&mut tx, d, "records", &record_columns(), values).await?;
-        insert_rows(
-            &mut tx,
-            d,
-            "name_terms",
-            &["term", "person_id"],
-            term_rows(&batch.name_terms),
-        )
-        .await?;
         crate::tx::commit(tx).await?;
-        Ok(ImportOutcome::Imported {
-            records: batch.records.len() as u64,
-            new_source,
-        })
+        Ok(outcome)
     }
 
     async fn sources(&self) -> Result<Vec<Source>, StoreError> {

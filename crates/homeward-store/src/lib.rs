@@ -7,6 +7,13 @@
 //! own in a module of this crate and makes it a supertrait of [`Store`], so that one
 //! `Arc<dyn Store>` reaches them all and the areas can grow without touching each other.
 
+mod linkage;
+
+pub use linkage::{
+    Decision, DecisionKind, DecisionMeta, ImportLinks, ImportMerge, LinkageStore, MergeRequest,
+    NewReview, OverlapRow, ReviewItem, ReviewState, SplitRequest,
+};
+
 use async_trait::async_trait;
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
 
@@ -119,7 +126,7 @@ pub struct NameCandidate {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + LinkageStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 

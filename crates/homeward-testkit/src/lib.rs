@@ -2,6 +2,8 @@
 //! written once and run unchanged against SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod linkage;
+
 use homeward_domain::{
     DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Id, IdKind, PartialDate, Person,
     Record, Role, Source, StandardFields, User, Visit, VisitConditions, VisitFinding,
@@ -85,6 +87,7 @@ pub async fn conformance(store: &dyn Store) {
     change_sets_round_trip(store).await;
     failed_change_set_changes_nothing(store).await;
     name_candidates_rank_by_hits(store).await;
+    linkage::conformance(store).await;
 }
 
 async fn empty_store_counts_nothing(store: &dyn Store) {

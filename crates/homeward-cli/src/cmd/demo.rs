@@ -113,6 +113,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         c.visits,
         c.enquiries
     );
+    println!(
+        "linkage: {} record(s) joined a person automatically ({} persons now), {} pair(s) wait in `homeward review list`",
+        summary.auto_merged, c.persons, summary.queued
+    );
     if let Some((id, secret)) = summary.enquiry_secrets.first() {
         println!("a family enquiry to try: reference {id}, secret {secret} (shown once)");
     }
