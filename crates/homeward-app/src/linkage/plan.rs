@@ -9,6 +9,9 @@ use homeward_store::{DecisionMeta, ImportLinks, ImportMerge, NewReview};
 use rand::RngCore;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Below this many candidate pairs a model fitted on them alone is flagged as rough.
+const FEW_PAIRS: usize = 200;
+
 /// What a linked import will write besides its records.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkPlan {
@@ -131,7 +134,16 @@ pub fn plan_links(
     }
     let model = match model {
         Some(m) => m,
-        None => linker.fit(),
+        None => {
+            if linker.candidate_count() < FEW_PAIRS {
+                summary.warnings.push(format!(
+                    "the model was fitted on only {} candidate pair(s): its probabilities are rough; \
+                     give a model saved from a larger run (--model) for small lists",
+                    linker.candidate_count()
+                ));
+            }
+            linker.fit()
+        }
     };
     if !model.converged {
         summary.warnings.push(format!(
