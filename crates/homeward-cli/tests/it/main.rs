@@ -3,3 +3,4 @@
 
 mod architecture;
 mod import;
+mod registry;
