@@ -6,10 +6,10 @@ use homeward_domain::{
     DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Id, IdKind, PartialDate, Visit,
     VisitConditions, VisitFinding,
 };
-use homeward_store::{ChangeSet, Store, StoreError};
+use homeward_store::{ChangeSet, EnquiryFile, Store, StoreError};
 use homeward_synth::{DateStyle, Scenario, SimpleDate, SourceList};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Errors of the demo use case.
@@ -35,6 +35,12 @@ pub enum DemoError {
     /// A generated date is not a valid date.
     #[error("generated date {0} is invalid")]
     Date(String),
+    /// A passphrase could not be hashed.
+    #[error("hashing an enquiry passphrase: {0}")]
+    Hash(String),
+    /// A generated enquiry could not be answered.
+    #[error("answering a generated enquiry: {0}")]
+    Enquiry(String),
 }
 
 /// What the demo wrote.
@@ -52,6 +58,12 @@ pub struct DemoSummary {
     pub queued: u64,
     /// Enquiry references with their secrets, printed once so the family page can be tried.
     pub enquiry_secrets: Vec<(Id, String)>,
+    /// Enquiries answered.
+    pub answered: usize,
+    /// Death claims left unconfirmed, awaiting a caseworker.
+    pub death_claims: usize,
+    /// The true (scenario) person behind every registry person, for evaluating matching.
+    pub truth_of: BTreeMap<Id, u32>,
 }
 
 /// The date formats a list's date style is read with.
@@ -127,6 +139,7 @@ pub async fn load(
     scenario: &Scenario,
     rng: &mut (dyn RngCore + Send),
     imported_at: &str,
+    hasher: &homeward_trust::password::PasswordHasher,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<DemoSummary, DemoError> {
     // Every list is read and checked before anything is written, so that a list the
@@ -156,6 +169,8 @@ pub async fn load(
     // The first imported record of each true person; its person (after linkage) carries
     // the true person's events and visits.
     let mut first_record: BTreeMap<u32, Id> = BTreeMap::new();
+    // Every record's true person, to tell the truth of every registry person after linkage.
+    let mut record_truth: Vec<(Id, u32)> = Vec::new();
     let mut records = 0;
     let (mut auto_merged, mut queued) = (0, 0);
     // The demo shows linkage at work: confident links join automatically, the rest wait
@@ -168,6 +183,7 @@ pub async fn load(
             let index = (r.row_number - 2) as usize;
             if let Some(truth) = list.truth.get(index) {
                 first_record.entry(*truth).or_insert_with(|| r.id.clone());
+                record_truth.push((r.id.clone(), *truth));
             }
         }
         records += prepared.batch.records.len() as u64;
@@ -192,6 +208,12 @@ pub async fn load(
     for (truth, record) in &first_record {
         if let Some(r) = store.record(record).await? {
             person_of.insert(*truth, r.person_id);
+        }
+    }
+    let mut truth_of: BTreeMap<Id, u32> = BTreeMap::new();
+    for (record, truth) in &record_truth {
+        if let Some(r) = store.record(record).await? {
+            truth_of.entry(r.person_id).or_insert(*truth);
         }
     }
 
@@ -258,34 +280,111 @@ pub async fn load(
                     messages_delivered: u32::from(f.messages_delivered),
                     family_call: f.family_call,
                     consent_share_with_family: true,
+                    conditions: None,
+                    consent_representations: true,
+                    consent_reports: true,
                 })
                 .collect(),
         });
     }
-    let mut enquiry_secrets = Vec::new();
+    let deaths: Vec<Id> = changes
+        .events
+        .iter()
+        .filter(|e| crate::casework::is_death_claim(e.kind) && e.contests.is_none())
+        .map(|e| e.id.clone())
+        .collect();
+    store.apply(changes).await?;
+    // Two death claims in three are confirmed by a caseworker; the rest wait, so that the
+    // demo shows a claim hidden from families and figures until someone confirms it.
+    let mut death_claims = 0;
+    for (i, id) in deaths.iter().enumerate() {
+        if i % 3 == 2 {
+            death_claims += 1;
+            continue;
+        }
+        store
+            .confirm_event(homeward_store::EventConfirmation {
+                event_id: id.clone(),
+                confirmed_by: "demo caseworker".into(),
+                confirmed_at: imported_at.to_owned(),
+            })
+            .await?;
+    }
+
+    // Enquiries go through the same intake a family's takes: Argon2id-hashed passphrases
+    // (hashed in parallel: each costs about 19 MiB and tens of milliseconds).
+    let mut prepared = Vec::new();
     for e in &scenario.enquiries {
         let id = Id::generate(IdKind::Enquiry, rng);
-        let mut secret = [0u8; 16];
-        rng.fill_bytes(&mut secret);
-        let secret = import::hex(&secret);
-        // Secrets are 128 random bits, so a plain hash is enough to check them by.
-        let hash = import::hex(&Sha256::digest(secret.as_bytes()));
-        changes.enquiries.push((
-            Enquiry {
-                id: id.clone(),
-                received: pdate(e.date)?,
-                sought_name: e.name_written.clone(),
-                sought_birth_date: e.birth_year.and_then(|y| PartialDate::year(y).ok()),
-                relation: Some(e.relation.to_owned()),
-                contact: Some(e.contact.clone()),
-                state: EnquiryState::Open,
-                person_id: None,
-            },
-            hash,
-        ));
+        let secret = crate::enquiry::passphrase(rng);
+        let mut sought = vec![("full_name".to_owned(), e.name_written.clone())];
+        if let Some(y) = e.birth_year {
+            sought.push(("birth_date".to_owned(), y.to_string()));
+        }
+        prepared.push((id, secret, sought, e));
+    }
+    let hashes: Vec<Result<String, String>> = prepared
+        .par_iter()
+        .map(|(_, secret, _, _)| {
+            let mut os = rand::rngs::OsRng;
+            hasher
+                .hash(
+                    &mut os,
+                    &homeward_trust::password::Password::new(secret.clone()),
+                )
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    let mut enquiry_secrets = Vec::new();
+    let mut answered = 0usize;
+    let as_of = pdate(scenario.config.as_of)?;
+    for ((id, secret, sought, e), hash) in prepared.into_iter().zip(hashes) {
+        let hash = hash.map_err(DemoError::Hash)?;
+        store
+            .add_enquiry(
+                EnquiryFile {
+                    enquiry: Enquiry {
+                        id: id.clone(),
+                        received: pdate(e.date)?,
+                        sought_name: e.name_written.clone(),
+                        sought_birth_date: e.birth_year.and_then(|y| PartialDate::year(y).ok()),
+                        relation: Some(e.relation.to_owned()),
+                        contact: Some(e.contact.clone()),
+                        state: EnquiryState::Open,
+                        person_id: None,
+                    },
+                    enquirer_name: None,
+                    consent_to_share: e.id % 3 != 0,
+                    sought,
+                    answer: None,
+                    decided_by: None,
+                    decided_at: None,
+                    close_reason: None,
+                },
+                hash,
+            )
+            .await?;
+        // A third of the enquiries about persons on the lists are answered, so that the
+        // family view has answers to show; the rest wait for matching and review.
+        if let Some(person) = e.person.and_then(|p| person_of.get(&p)) {
+            if e.id % 3 == 1 {
+                crate::enquiry::answer(
+                    store,
+                    id.as_str(),
+                    person.as_str(),
+                    as_of,
+                    crate::enquiry::AnswerPolicy::default(),
+                    None,
+                    "demo caseworker",
+                    imported_at,
+                )
+                .await
+                .map_err(|e| DemoError::Enquiry(e.to_string()))?;
+                answered += 1;
+            }
+        }
         enquiry_secrets.push((id, secret));
     }
-    store.apply(changes).await?;
     Ok(DemoSummary {
         persons: scenario.persons.len(),
         lists: scenario.lists.len(),
@@ -293,5 +392,8 @@ pub async fn load(
         auto_merged,
         queued,
         enquiry_secrets,
+        answered,
+        death_claims,
+        truth_of,
     })
 }

@@ -1,10 +1,15 @@
 //! Homeward's use cases over the storage contract: import (with linkage to the registry),
-//! review of proposed links, merges and splits, estimation from the registry, status, search
-//! and the demo scenario. Sees only `homeward_store::Store`, never SQL.
+//! review of proposed links, merges and splits, estimation from the registry, status, search,
+//! the demo scenario, detention monitoring (casework, the access gap), family tracing
+//! (enquiries) and PFIF. Sees only `homeward_store::Store`, never SQL. Result types are plain
+//! and serde-serialisable so that the CLI and the web pages render the same use cases.
 
+pub mod casework;
 pub mod demo;
+pub mod enquiry;
 pub mod import;
 pub mod linkage;
 pub mod monitoring;
+pub mod pfif;
 pub mod search;
 pub mod status;

@@ -291,8 +291,9 @@ pub async fn access_gap(
     for (id, (date, place)) in seen {
         let days = gap(&date, &as_of);
         let fam = family.get(&id).copied();
-        // Category does not affect release or death, only the kind of status.
-        let events = store.events_of(&id).await?;
+        // Category does not affect release or death, only the kind of status. An unconfirmed
+        // death claim must not silence the alert: the confirmed view only.
+        let events = crate::casework::confirmed_view(store, &id).await?;
         let st = legal_status_as_of(&events, Category::Unknown, &as_of);
         let out_of_custody = st.released || st.ended;
         let overdue = !out_of_custody && days > threshold_days;

@@ -17,7 +17,8 @@ struct Cli {
 enum Command {
     /// Load a seeded synthetic scenario (or write its lists and ground truth as files).
     Demo(cmd::demo::Args),
-    /// Import a list (CSV, XLSX, ODS) into the registry, all of it or nothing, linking its records.
+    /// Import a list (CSV, XLSX, ODS) or a PFIF 1.4 file into the registry, all of it or
+    /// nothing; a list's records are linked to the registry's persons.
     Import(cmd::import::Args),
     /// Count what the registry holds.
     Status(cmd::status::Args),
@@ -31,12 +32,23 @@ enum Command {
     Estimate(cmd::estimate::Args),
     /// The queue of proposed links: list, show the evidence, accept, reject, undo.
     Review(cmd::review::Args),
-    /// A person's records and decisions; merge and split by hand.
-    Person(cmd::person::Args),
     /// Administrator settings (automatic acceptance of confident links, thresholds).
     Settings(cmd::settings::Args),
     /// Monitoring reports: `report access` shows how long since detainees were last visited.
     Report(cmd::report::Args),
+    /// Places of detention: add, list.
+    Place(cmd::place::Args),
+    /// Independent visits to places of detention: add (file or flags), list, items.
+    Visit(cmd::visit::Args),
+    /// Timeline events: add (with source, optionally contesting another), confirm a death claim.
+    Event(cmd::event::Args),
+    /// One person: `person show` (records, decisions), `merge`, `split`, and `person
+    /// timeline` (events, sources, disputes, legal status history).
+    Person(cmd::person::Args),
+    /// Family enquiries: add, list, show, match, answer, close, and the enquirer's status.
+    Enquiry(cmd::enquiry::Args),
+    /// Export the registry: `export pfif` writes PFIF 1.4 XML.
+    Export(cmd::export::Args),
 }
 
 #[tokio::main]
@@ -59,7 +71,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Estimate(args) => cmd::estimate::run(args).await,
         Command::Report(args) => cmd::report::run(args).await,
         Command::Review(args) => cmd::review::run(args).await,
-        Command::Person(args) => cmd::person::run(args).await,
         Command::Settings(args) => cmd::settings::run(args).await,
+        Command::Place(args) => cmd::place::run(args).await,
+        Command::Visit(args) => cmd::visit::run(args).await,
+        Command::Event(args) => cmd::event::run(args).await,
+        Command::Person(args) => cmd::person::run(args).await,
+        Command::Enquiry(args) => cmd::enquiry::run(args).await,
+        Command::Export(args) => cmd::export::run(args).await,
     }
 }

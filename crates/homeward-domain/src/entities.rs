@@ -158,8 +158,10 @@ pub struct VisitConditions {
 pub struct VisitFinding {
     /// The person seen.
     pub person_id: Option<Id>,
-    /// Health and conditions findings (sensitive: health officers only).
+    /// Health findings (sensitive: health officers only).
     pub health: Option<String>,
+    /// Findings on the conditions of detention (food, space, treatment).
+    pub conditions: Option<String>,
     /// Items delivered (clothing, hygiene items, ...).
     pub items: Vec<String>,
     /// Messages collected from the detainee.
@@ -168,8 +170,12 @@ pub struct VisitFinding {
     pub messages_delivered: u32,
     /// Whether a call with family took place.
     pub family_call: bool,
-    /// Whether the detainee consented to each use of what they said.
+    /// Consent to pass what they said (and where they are) to their family.
     pub consent_share_with_family: bool,
+    /// Consent to use what they said in representations to the detaining authority.
+    pub consent_representations: bool,
+    /// Consent to use what they said, without their name, in reports.
+    pub consent_reports: bool,
 }
 
 /// An independent visit to a place of detention.

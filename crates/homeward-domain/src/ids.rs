@@ -28,6 +28,8 @@ pub enum IdKind {
     Review,
     /// A recorded linkage decision (merge, split, reject).
     Decision,
+    /// A note: a dated statement about a person by a source (PFIF notes).
+    Note,
 }
 
 impl IdKind {
@@ -44,10 +46,11 @@ impl IdKind {
             IdKind::User => "usr",
             IdKind::Review => "rvw",
             IdKind::Decision => "dec",
+            IdKind::Note => "not",
         }
     }
 
-    const ALL: [IdKind; 10] = [
+    const ALL: [IdKind; 11] = [
         IdKind::Person,
         IdKind::Record,
         IdKind::Source,
@@ -58,6 +61,7 @@ impl IdKind {
         IdKind::User,
         IdKind::Review,
         IdKind::Decision,
+        IdKind::Note,
     ];
 }
 

@@ -4,6 +4,7 @@
 use crate::fxhash::FxHashMap as HashMap;
 use crate::keys::{split_tokens, token_data, TokenData};
 use crate::normalize::normalize;
+use crate::roles::{self, pair_factor, Roles};
 use crate::score::{name_score, token_score};
 use crate::PreparedName;
 
@@ -36,7 +37,7 @@ pub fn ngrams(key: &str) -> impl Iterator<Item = String> + '_ {
 pub fn index_terms(name: &str) -> Vec<String> {
     let normalized = normalize(name);
     let mut terms: Vec<String> = Vec::new();
-    for tok in split_tokens(&normalized) {
+    for tok in split_tokens(&normalized).tokens {
         let t = token_data(&tok);
         for f in &t.forms {
             terms.push(format!("k:{}", f.key));
@@ -56,6 +57,8 @@ pub struct NameIndex {
     ids: Vec<u64>,
     doc_offsets: Vec<u32>,
     doc_tokens: Vec<u32>,
+    /// The roles of each name's parts (given, patronymic, family), per name.
+    doc_roles: Vec<Roles>,
     vocab: Vec<TokenData>,
     vocab_docs: Vec<Vec<u32>>,
     key_to_vocab: HashMap<String, Vec<u32>>,
@@ -79,13 +82,14 @@ impl NameIndex {
             let doc = ix.ids.len() as u32;
             ix.ids.push(id);
             let normalized = normalize(name.as_ref());
-            for tok in split_tokens(&normalized) {
-                let v = match lookup.get(&tok) {
+            let split = split_tokens(&normalized);
+            for tok in split.tokens {
+                let v = match lookup.get(tok.as_ref()) {
                     Some(&v) => v,
                     None => {
                         let v = ix.vocab.len() as u32;
                         ix.add_vocab(token_data(&tok));
-                        lookup.insert(tok, v);
+                        lookup.insert(tok.into_owned(), v);
                         v
                     }
                 };
@@ -97,6 +101,13 @@ impl NameIndex {
                 }
             }
             ix.doc_offsets.push(ix.doc_tokens.len() as u32);
+            let toks = ix.doc(doc as usize);
+            let roles = roles::infer(
+                toks.len(),
+                |i| ix.vocab[toks[i] as usize].own_role,
+                split.marked,
+            );
+            ix.doc_roles.push(roles);
         }
         ix
     }
@@ -152,6 +163,7 @@ impl NameIndex {
     pub fn search(&self, query: &str, limit: usize) -> Vec<(u64, f64)> {
         let q = PreparedName::new(query);
         let qt = q.token_data();
+        let qr = q.roles();
         if qt.is_empty() || limit == 0 {
             return Vec::new();
         }
@@ -198,6 +210,7 @@ impl NameIndex {
             .into_iter()
             .map(|(d, _)| {
                 let toks = self.doc(d as usize);
+                let roles = self.doc_roles[d as usize];
                 let s = name_score(
                     qt.len(),
                     toks.len(),
@@ -205,10 +218,11 @@ impl NameIndex {
                     |j| self.vocab[toks[j] as usize].is_initial,
                     |i, j| {
                         let v = toks[j];
-                        match memo.get(i).and_then(|m| m.get(&v)) {
+                        let s = match memo.get(i).and_then(|m| m.get(&v)) {
                             Some(&s) => s,
                             None => token_score(&qt[i], &self.vocab[v as usize]),
-                        }
+                        };
+                        s * pair_factor(qr.get(i), roles.get(j))
                     },
                 );
                 (self.ids[d as usize], s)
@@ -261,18 +275,23 @@ impl NameIndex {
     pub fn scan(&self, query: &str, limit: usize) -> Vec<(u64, f64)> {
         let q = PreparedName::new(query);
         let qt = q.token_data();
+        let qr = q.roles();
         if qt.is_empty() || limit == 0 {
             return Vec::new();
         }
         let mut out: Vec<(u64, f64)> = (0..self.ids.len())
             .map(|d| {
                 let toks = self.doc(d);
+                let roles = self.doc_roles[d];
                 let s = name_score(
                     qt.len(),
                     toks.len(),
                     |i| qt[i].is_initial,
                     |j| self.vocab[toks[j] as usize].is_initial,
-                    |i, j| token_score(&qt[i], &self.vocab[toks[j] as usize]),
+                    |i, j| {
+                        token_score(&qt[i], &self.vocab[toks[j] as usize])
+                            * pair_factor(qr.get(i), roles.get(j))
+                    },
                 );
                 (self.ids[d], s)
             })

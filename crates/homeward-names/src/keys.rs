@@ -21,8 +21,10 @@
 //! Latin input is ambiguous (j may be y or dzh; x may be kh or ks; German "sch"), so a
 //! token has up to four readings, each keyed; two tokens agree if any keys agree.
 
+use crate::roles::Role;
 use crate::script::{script_of, Script};
 use crate::translit::translit_token;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -109,31 +111,51 @@ pub(crate) struct TokenData {
     pub unknown: bool,
     /// Some letters had no table entry.
     pub lossy: bool,
+    /// The part of a name the token shows itself to be by its suffix (family name or
+    /// patronymic), else `Unknown`.
+    pub own_role: Role,
+}
+
+/// The tokens of a normalised name and which of them stood before a patronymic marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SplitName<'a> {
+    /// The tokens, borrowed from the name unless Ter/Der was joined to the next one.
+    pub tokens: Vec<Cow<'a, str>>,
+    /// A bit per token that was followed by an Azerbaijani patronymic marker (Ali oglu).
+    pub marked: u32,
 }
 
 /// Tokens of a normalised name: Ter/Der joined to the next token, Azerbaijani patronymic
-/// markers (oglu, qizi) dropped.
-pub(crate) fn split_tokens(normalized: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// markers (oglu, qizi) dropped and the token before each recorded as a patronymic.
+pub(crate) fn split_tokens(normalized: &str) -> SplitName<'_> {
+    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(4);
+    let mut marked = 0u32;
     let mut join_next = false;
     for tok in normalized.split(' ').filter(|t| !t.is_empty()) {
         if is_marker(tok) {
+            if !out.is_empty() && out.len() <= 32 {
+                marked |= 1 << (out.len() - 1);
+            }
             continue;
         }
         if join_next {
             if let Some(last) = out.last_mut() {
-                last.push('-');
-                last.push_str(tok);
+                let joined = last.to_mut();
+                joined.push('-');
+                joined.push_str(tok);
             }
             join_next = false;
             continue;
         }
-        out.push(tok.to_owned());
+        out.push(Cow::Borrowed(tok));
         if is_ter(tok) {
             join_next = true;
         }
     }
-    out
+    SplitName {
+        tokens: out,
+        marked,
+    }
 }
 
 /// Whether this token makes `split_tokens` do more than split on spaces (a Ter/Der prefix
@@ -195,6 +217,13 @@ pub(crate) fn token_data(tok: &str) -> TokenData {
             forms.push(f);
         }
     }
+    let own_role = match forms.first().map(|f| f.suffix) {
+        Some(Suffix::Patronymic) => Role::Patronymic,
+        Some(Suffix::Armenian | Suffix::Russian | Suffix::Sky | Suffix::Li | Suffix::Zade) => {
+            Role::Family
+        }
+        _ => Role::Unknown,
+    };
     let is_initial = tok.chars().count() == 1 && tok.chars().all(char::is_alphanumeric);
     let first = primary
         .text
@@ -210,6 +239,7 @@ pub(crate) fn token_data(tok: &str) -> TokenData {
         script,
         unknown: primary.unknown,
         lossy: primary.lossy,
+        own_role,
     }
 }
 
@@ -806,9 +836,11 @@ mod tests {
     #[test]
     fn split_tokens_joins_ter_and_drops_markers() {
         assert_eq!(
-            split_tokens("ter petrosyan levon"),
+            split_tokens("ter petrosyan levon").tokens,
             vec!["ter-petrosyan", "levon"]
         );
-        assert_eq!(split_tokens("rashad ali oglu"), vec!["rashad", "ali"]);
+        let s = split_tokens("rashad ali oglu");
+        assert_eq!(s.tokens, vec!["rashad", "ali"]);
+        assert_eq!(s.marked, 0b10);
     }
 }

@@ -48,6 +48,7 @@ mod fxhash;
 mod index;
 mod keys;
 mod normalize;
+mod roles;
 mod score;
 mod script;
 mod translit;
@@ -60,6 +61,7 @@ pub use script::{char_script, script_of, Script};
 pub use translit::transliterate;
 
 use keys::{needs_joining, split_tokens, token_data, TokenData};
+use roles::Roles;
 use std::fmt;
 use std::sync::Arc;
 
@@ -152,17 +154,25 @@ pub struct NameAnalysis {
 pub struct PreparedName {
     normalized: String,
     tokens: Vec<Arc<TokenData>>,
+    roles: Roles,
 }
 
 impl PreparedName {
     /// Normalises and keys `name`.
     pub fn new(name: &str) -> Self {
         let normalized = normalize(name);
-        let tokens = split_tokens(&normalized)
+        let split = split_tokens(&normalized);
+        let tokens: Vec<Arc<TokenData>> = split
+            .tokens
             .iter()
             .map(|t| Arc::new(token_data(t)))
             .collect();
-        PreparedName { normalized, tokens }
+        let roles = roles::infer(tokens.len(), |i| tokens[i].own_role, split.marked);
+        PreparedName {
+            normalized,
+            tokens,
+            roles,
+        }
     }
 
     /// The normalised name.
@@ -180,6 +190,10 @@ impl PreparedName {
 
     pub(crate) fn token_data(&self) -> &[Arc<TokenData>] {
         &self.tokens
+    }
+
+    pub(crate) fn roles(&self) -> Roles {
+        self.roles
     }
 }
 
@@ -204,18 +218,26 @@ impl NameKeyer {
     pub fn prepare(&mut self, name: &str) -> PreparedName {
         let normalized = normalize(name);
         let mut tokens = Vec::with_capacity(4);
+        let mut marked = 0;
         for t in normalized.split(' ').filter(|t| !t.is_empty()) {
             if needs_joining(t) {
                 // Ter/Der joining and patronymic markers need the whole token list.
                 tokens.clear();
-                for t in split_tokens(&normalized) {
-                    tokens.push(self.token(&t));
+                let split = split_tokens(&normalized);
+                for t in &split.tokens {
+                    tokens.push(self.token(t));
                 }
+                marked = split.marked;
                 break;
             }
             tokens.push(self.token(t));
         }
-        PreparedName { normalized, tokens }
+        let roles = roles::infer(tokens.len(), |i| tokens[i].own_role, marked);
+        PreparedName {
+            normalized,
+            tokens,
+            roles,
+        }
     }
 
     fn token(&mut self, t: &str) -> Arc<TokenData> {
@@ -302,6 +324,12 @@ pub fn token_keys(token: &str) -> Vec<String> {
 /// name score is 0.9 x the weakest pair + 0.1 x the mean, times 0.98 per part present on one
 /// side only (a missing patronymic) or 0.7 when only one part could be paired, times 0.8
 /// when every pair involves an initial.
+///
+/// Part-aware: each part's role (given name, patronymic, family name) is inferred from its
+/// suffix and from the usual orders of three-part names (family, given, patronymic; or
+/// given, patronymic, family), and a given name paired with a patronymic scores 0.8 times
+/// its pair score: "Петросян Армен" against "Петросян Давид Армен" (David, son of Armen)
+/// scores 0.79, not the 0.98 of "Петросян Армен Давидович".
 pub fn similarity(a: &str, b: &str) -> f64 {
     similarity_prepared(&PreparedName::new(a), &PreparedName::new(b))
 }
@@ -311,7 +339,7 @@ pub fn similarity_prepared(a: &PreparedName, b: &PreparedName) -> f64 {
     if a.normalized == b.normalized {
         return 1.0;
     }
-    score::tokens_score(&a.tokens, &b.tokens)
+    score::tokens_score(&a.tokens, a.roles, &b.tokens, b.roles)
 }
 
 /// Whether two names are taken as the same name (`similarity >= SAME_NAME_THRESHOLD`).
@@ -405,6 +433,27 @@ mod tests {
             "Vardanyan Ruben Samveli",
             "Ruben Samvelovich Vardanyan"
         ));
+    }
+
+    #[test]
+    fn a_given_name_matched_only_by_a_patronymic_is_not_the_same_name() {
+        let query = "Петросян Армен";
+        let son_of_armen = similarity(query, "Петросян Давид Армен");
+        let armen = similarity(query, "Петросян Армен Давидович");
+        assert!(armen >= SAME_NAME_THRESHOLD, "{armen}");
+        assert!(son_of_armen < SAME_NAME_THRESHOLD, "{son_of_armen}");
+        assert!(armen - son_of_armen >= 0.15, "{armen} vs {son_of_armen}");
+        // Symmetric, in either written order and script.
+        assert_eq!(son_of_armen, similarity("Петросян Давид Армен", query));
+        assert!(similarity("Armen Petrosyan", "Davit Armen Petrosyan") < SAME_NAME_THRESHOLD);
+        assert!(same_name("Armen Petrosyan", "Petrosyan Armen Davit"));
+        // Father and son, both written family, given, father's name.
+        assert!(!same_name("Petrosyan Armen Davit", "Petrosyan Davit Armen"));
+        // Azerbaijani: the name before oglu is the father's.
+        assert!(!same_name("Mammadov Ali", "Mammadov Rashad Ali oglu"));
+        assert!(same_name("Mammadov Rashad", "Mammadov Rashad Ali oglu"));
+        // A person named after his father keeps a full match.
+        assert!(same_name("Petrosyan Armen", "Petrosyan Armen Armen"));
     }
 
     #[test]

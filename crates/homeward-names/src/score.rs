@@ -1,6 +1,7 @@
 //! Token and name similarity: best assignment of name parts, order-tolerant, part-aware.
 
 use crate::keys::{KeyForm, Suffix, TokenData};
+use crate::roles::{pair_factor, Roles};
 
 /// Score of a full token against an initial with the same first letter.
 pub const INITIAL_SCORE: f64 = 0.9;
@@ -324,17 +325,19 @@ fn greedy(mat: &[f64], initial: &[bool], rows: usize, cols: usize, extra: usize)
     aggregate(&mut scores, all_initial, extra)
 }
 
-/// Similarity of two token lists.
+/// Similarity of two token lists with their roles.
 pub(crate) fn tokens_score(
     a: &[std::sync::Arc<TokenData>],
+    ra: Roles,
     b: &[std::sync::Arc<TokenData>],
+    rb: Roles,
 ) -> f64 {
     name_score(
         a.len(),
         b.len(),
         |i| a[i].is_initial,
         |j| b[j].is_initial,
-        |i, j| token_score(&a[i], &b[j]),
+        |i, j| token_score(&a[i], &b[j]) * pair_factor(ra.get(i), rb.get(j)),
     )
 }
 

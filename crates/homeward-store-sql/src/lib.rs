@@ -6,6 +6,7 @@
 
 mod dialect;
 mod linkage;
+mod monitoring;
 mod rows;
 mod store;
 mod tx;

@@ -3,7 +3,7 @@
 
 use crate::dialect::Dialect;
 use crate::rows::{self, q};
-use crate::store::{bind, bool_col, import_in_tx, insert_rows, record_columns, SqlStore, Val};
+use crate::store::{bind, bool_col, import_in, insert_rows, record_columns, SqlStore, Val};
 use crate::tx::Tx;
 use async_trait::async_trait;
 use homeward_domain::{Field, Id, IdKind, Record};
@@ -900,7 +900,7 @@ impl LinkageStore for SqlStore {
             })?;
             landed.name_terms.push((id, extra));
         }
-        let outcome = import_in_tx(&mut tx, d, &landed).await?;
+        let outcome = import_in(&mut tx, d, landed).await?;
         if let ImportOutcome::AlreadyImported { .. } = outcome {
             tx.rollback().await.map_err(q)?;
             return Ok(outcome);

@@ -163,7 +163,11 @@ impl SqlStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn fetch_all(&self, sql: &str, binds: Vec<Val>) -> Result<Vec<AnyRow>, StoreError> {
+    pub(crate) async fn fetch_all(
+        &self,
+        sql: &str,
+        binds: Vec<Val>,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let sql = self.dialect.sql(sql);
         let mut query = sqlx::query(&sql);
         for v in binds {
@@ -292,11 +296,13 @@ pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     }
 }
 
-/// Writes an import batch inside `tx`; on `AlreadyImported` the caller rolls back.
-pub(crate) async fn import_in_tx(
+/// Writes one import batch inside `tx` (shared by `Store::import` and the PFIF import, which
+/// writes several batches and their notes in one transaction). Returns `AlreadyImported`
+/// without writing when the file was imported into the source before.
+pub(crate) async fn import_in(
     tx: &mut crate::tx::Tx,
     d: Dialect,
-    batch: &ImportBatch,
+    batch: ImportBatch,
 ) -> Result<ImportOutcome, StoreError> {
     let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
         .bind(batch.source.name.clone())
@@ -409,12 +415,12 @@ impl Store for SqlStore {
 
     async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
         let mut tx = crate::tx::begin(&self.pool).await?;
-        let outcome = import_in_tx(&mut tx, self.dialect, &batch).await?;
-        if let ImportOutcome::AlreadyImported { .. } = outcome {
+        let outcome = import_in(&mut tx, self.dialect, batch).await?;
+        if matches!(outcome, ImportOutcome::AlreadyImported { .. }) {
             tx.rollback().await.map_err(q)?;
-            return Ok(outcome);
+        } else {
+            crate::tx::commit(tx).await?;
         }
-        crate::tx::commit(tx).await?;
         Ok(outcome)
     }
 
@@ -555,6 +561,9 @@ impl Store for SqlStore {
                     Val::Int(i64::from(f.messages_delivered)),
                     Val::Bool(f.family_call),
                     Val::Bool(f.consent_share_with_family),
+                    f.conditions.clone().into(),
+                    Val::Bool(f.consent_representations),
+                    Val::Bool(f.consent_reports),
                 ]);
             }
         }
@@ -572,6 +581,9 @@ impl Store for SqlStore {
                 "messages_delivered",
                 "family_call",
                 "consent_share_with_family",
+                "conditions",
+                "consent_representations",
+                "consent_reports",
             ],
             findings,
         )
@@ -710,7 +722,7 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
@@ -735,6 +747,9 @@ impl Store for SqlStore {
                 messages_delivered: count("messages_delivered")?,
                 family_call: bool_col(r, "family_call")?,
                 consent_share_with_family: bool_col(r, "consent_share_with_family")?,
+                conditions: r.try_get("conditions").map_err(q)?,
+                consent_representations: bool_col(r, "consent_representations")?,
+                consent_reports: bool_col(r, "consent_reports")?,
             };
             if let Some(v) = visits.get_mut(&visit_id) {
                 v.findings.push(f);

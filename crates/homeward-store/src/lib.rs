@@ -8,10 +8,14 @@
 //! `Arc<dyn Store>` reaches them all and the areas can grow without touching each other.
 
 mod linkage;
+mod monitoring;
 
 pub use linkage::{
     Decision, DecisionKind, DecisionMeta, ImportLinks, ImportMerge, LinkageStore, MergeRequest,
     NewReview, OverlapRow, ReviewItem, ReviewState, SplitRequest,
+};
+pub use monitoring::{
+    EnquiryDecision, EnquiryFile, EventConfirmation, MonitoringStore, Note, PfifBatch,
 };
 
 use async_trait::async_trait;
@@ -126,7 +130,7 @@ pub struct NameCandidate {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + LinkageStore {
+pub trait Store: Send + Sync + LinkageStore + MonitoringStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 

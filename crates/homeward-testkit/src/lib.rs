@@ -9,6 +9,10 @@ use homeward_domain::{
     Record, Role, Source, StandardFields, User, Visit, VisitConditions, VisitFinding,
 };
 use homeward_store::{ChangeSet, ImportBatch, ImportOutcome, Store, StoreError};
+mod monitoring;
+
+pub use monitoring::monitoring;
+
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -88,6 +92,7 @@ pub async fn conformance(store: &dyn Store) {
     failed_change_set_changes_nothing(store).await;
     name_candidates_rank_by_hits(store).await;
     linkage::conformance(store).await;
+    monitoring(store).await;
 }
 
 async fn empty_store_counts_nothing(store: &dyn Store) {
@@ -208,6 +213,9 @@ fn change_set(ids: &mut Ids, person: &Id, source: &Id) -> ChangeSet {
             messages_delivered: 1,
             family_call: true,
             consent_share_with_family: true,
+            conditions: Some("synthetic conditions".into()),
+            consent_representations: true,
+            consent_reports: false,
         }],
     };
     let enquiry = Enquiry {

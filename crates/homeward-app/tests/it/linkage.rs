@@ -490,6 +490,7 @@ async fn the_demo_links_its_lists_accurately() {
         &scenario,
         &mut rng,
         "2026-11-02T09:00:00Z",
+        &crate::hasher(),
         &|_, _| {},
     )
     .await

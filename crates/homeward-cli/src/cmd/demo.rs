@@ -98,8 +98,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
     // Ids are random and opaque even in the demo; the scenario itself is what the seed fixes.
     let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+    let hasher = homeward_trust::password::PasswordHasher::new(
+        homeward_trust::password::Argon2Cost::default(),
+        None,
+    )?;
     let summary =
-        homeward_app::demo::load(&store, &scenario, &mut rng, &now_iso(), &progress).await?;
+        homeward_app::demo::load(&store, &scenario, &mut rng, &now_iso(), &hasher, &progress)
+            .await?;
     bar.finish_and_clear();
     let c = homeward_app::status::status(&store).await?;
     store.close().await;
@@ -117,8 +122,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "linkage: {} record(s) joined a person automatically ({} persons now), {} pair(s) wait in `homeward review list`",
         summary.auto_merged, c.persons, summary.queued
     );
+    println!(
+        "{} enquiries answered; {} death claim(s) left unconfirmed (hidden from families and figures)",
+        summary.answered, summary.death_claims
+    );
     if let Some((id, secret)) = summary.enquiry_secrets.first() {
-        println!("a family enquiry to try: reference {id}, secret {secret} (shown once)");
+        println!("a family enquiry to try (shown once): homeward enquiry status --reference {id}");
+        println!("  with the passphrase on standard input: {secret}");
     }
     Ok(())
 }

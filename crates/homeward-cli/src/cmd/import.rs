@@ -13,13 +13,14 @@ use std::path::{Path, PathBuf};
     after_help = "Examples:\n  homeward import --guess list.xlsx > list.toml\n  homeward import list.xlsx --source \"Rights group, March\" --mapping list.toml"
 )]
 pub struct Args {
-    /// The file to import: CSV (any delimiter, UTF-8 or UTF-16), XLSX or ODS.
+    /// The file to import: CSV (any delimiter, UTF-8 or UTF-16), XLSX, ODS, or PFIF 1.4 XML
+    /// (recognised by its content; its records go into one source per PFIF home repository).
     pub file: PathBuf,
-    /// The source's name; created on first use.
-    #[arg(long, required_unless_present = "guess")]
+    /// The source's name; created on first use (not used for PFIF).
+    #[arg(long)]
     pub source: Option<String>,
-    /// The mapping file (TOML) naming which column feeds which standard field.
-    #[arg(long, required_unless_present = "guess")]
+    /// The mapping file (TOML) naming which column feeds which standard field (not used for PFIF).
+    #[arg(long)]
     pub mapping: Option<PathBuf>,
     /// Print a mapping proposal for the file instead of importing it.
     #[arg(long)]
@@ -52,6 +53,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let name = file_name(&args.file);
+    if homeward_app::pfif::is_pfif(&bytes) && !args.guess {
+        let store = args.db.open().await?;
+        let mut rng = rand::rngs::OsRng;
+        let r = homeward_app::pfif::import(&store, &name, &bytes, &mut rng, &now_iso()).await;
+        store.close().await;
+        let r = r?;
+        if r.already_imported {
+            println!("{name} was already imported: nothing changed");
+        } else {
+            println!(
+                "imported PFIF {name}: {} person record(s), {} note(s) into {}",
+                r.persons,
+                r.notes,
+                r.sources.join(", ")
+            );
+        }
+        return Ok(());
+    }
     if args.guess {
         let table = import::read_table(&name, &bytes, None)?;
         let mapping = import::guess(&table);

@@ -2,13 +2,18 @@
 
 pub mod db;
 pub mod demo;
+pub mod enquiry;
 pub mod estimate;
+pub mod event;
+pub mod export;
 pub mod import;
 pub mod link;
 pub mod names;
 pub mod person;
+pub mod place;
 pub mod report;
 pub mod review;
 pub mod search;
 pub mod settings;
 pub mod status;
+pub mod visit;

@@ -29,6 +29,21 @@ pub struct Args {
 pub enum Report {
     /// Days since independent visitors and family last reached each detainee, per place.
     Access(AccessArgs),
+    /// Persons by status, counting a death only once a caseworker confirmed it.
+    Figures(FiguresArgs),
+}
+
+/// Arguments of `homeward report figures`.
+#[derive(Debug, clap::Args)]
+pub struct FiguresArgs {
+    /// Report date (YYYY, YYYY-MM or YYYY-MM-DD); today by default.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Arguments of `homeward report access`.
@@ -54,17 +69,43 @@ pub struct AccessArgs {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.report {
         Report::Access(a) => access(a).await,
+        Report::Figures(a) => figures(a).await,
     }
 }
 
-async fn access(args: AccessArgs) -> anyhow::Result<()> {
-    let as_of: PartialDate = match &args.as_of {
+fn as_of_or_today(s: &Option<String>) -> anyhow::Result<PartialDate> {
+    Ok(match s {
         Some(s) => s.parse().with_context(|| format!("--as-of {s}"))?,
         None => {
             let now = super::db::now_iso();
             now.get(..10).unwrap_or(&now).parse()?
         }
-    };
+    })
+}
+
+async fn figures(args: FiguresArgs) -> anyhow::Result<()> {
+    let as_of = as_of_or_today(&args.as_of)?;
+    let store = args.db.open().await?;
+    let r = homeward_app::casework::status_figures(&store, as_of).await;
+    store.close().await;
+    let f = r?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&f)?);
+    } else {
+        println!(
+            "persons by status as of {} (deaths only when confirmed)",
+            f.as_of
+        );
+        for (s, n) in &f.by_status {
+            println!("  {s:<12} {n:>8}");
+        }
+        println!("  {:<12} {:>8}", "total", f.total);
+    }
+    Ok(())
+}
+
+async fn access(args: AccessArgs) -> anyhow::Result<()> {
+    let as_of = as_of_or_today(&args.as_of)?;
     let store = args.db.open().await?;
     let r = monitoring::access_gap(&store, as_of, args.threshold, args.names).await;
     store.close().await;

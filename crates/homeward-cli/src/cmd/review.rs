@@ -18,8 +18,6 @@ pub enum Format {
 pub struct Args {
     #[command(subcommand)]
     pub command: Sub,
-    #[command(flatten)]
-    pub db: DbArgs,
 }
 
 /// Which states to list.
@@ -46,6 +44,8 @@ pub enum Sub {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Show an item with each field's level and weight and both records as written.
     Show {
@@ -54,6 +54,8 @@ pub enum Sub {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Accept: the two persons become one (the right one joins the left one).
     Accept {
@@ -61,6 +63,8 @@ pub enum Sub {
         id: String,
         #[command(flatten)]
         actor: ActorArgs,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Reject: the two are different persons and will not be proposed again.
     Reject {
@@ -68,6 +72,8 @@ pub enum Sub {
         id: String,
         #[command(flatten)]
         actor: ActorArgs,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Undo the last decision in force, or the one named.
     Undo {
@@ -75,6 +81,8 @@ pub enum Sub {
         id: Option<String>,
         #[command(flatten)]
         actor: ActorArgs,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -99,7 +107,14 @@ pub fn print_decision(verb: &str, d: &homeward_app::linkage::DecisionView) {
 
 /// Runs `homeward review`.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let store = args.db.open().await?;
+    let db = match &args.command {
+        Sub::List { db, .. }
+        | Sub::Show { db, .. }
+        | Sub::Accept { db, .. }
+        | Sub::Reject { db, .. }
+        | Sub::Undo { db, .. } => db.clone(),
+    };
+    let store = db.open().await?;
     let result = run_on(&store, args.command).await;
     store.close().await;
     result
@@ -109,7 +124,7 @@ async fn run_on(store: &homeward_store_sql::SqlStore, command: Sub) -> anyhow::R
     let mut rng = rand::rngs::OsRng;
     let at = now_iso();
     match command {
-        Sub::List { state, format } => {
+        Sub::List { state, format, .. } => {
             let state = match state {
                 StateArg::Open => Some(ReviewState::Open),
                 StateArg::Accepted => Some(ReviewState::Accepted),
@@ -141,7 +156,7 @@ async fn run_on(store: &homeward_store_sql::SqlStore, command: Sub) -> anyhow::R
                 }
             }
         }
-        Sub::Show { id, format } => {
+        Sub::Show { id, format, .. } => {
             let d = review::show(store, &id).await?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&d)?),
@@ -175,7 +190,7 @@ async fn run_on(store: &homeward_store_sql::SqlStore, command: Sub) -> anyhow::R
                 }
             }
         }
-        Sub::Accept { id, actor } => {
+        Sub::Accept { id, actor, .. } => {
             let name = actor.name();
             let a = Actor {
                 name: &name,
@@ -185,7 +200,7 @@ async fn run_on(store: &homeward_store_sql::SqlStore, command: Sub) -> anyhow::R
             let d = review::accept(store, &id, &a, &mut rng).await?;
             print_decision("recorded", &d);
         }
-        Sub::Reject { id, actor } => {
+        Sub::Reject { id, actor, .. } => {
             let name = actor.name();
             let a = Actor {
                 name: &name,
@@ -195,7 +210,7 @@ async fn run_on(store: &homeward_store_sql::SqlStore, command: Sub) -> anyhow::R
             let d = review::reject(store, &id, &a, &mut rng).await?;
             print_decision("recorded", &d);
         }
-        Sub::Undo { id, actor } => {
+        Sub::Undo { id, actor, .. } => {
             let name = actor.name();
             let a = Actor {
                 name: &name,

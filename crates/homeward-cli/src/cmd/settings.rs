@@ -7,15 +7,16 @@ use super::db::{now_iso, ActorArgs, DbArgs};
 pub struct Args {
     #[command(subcommand)]
     pub command: Sub,
-    #[command(flatten)]
-    pub db: DbArgs,
 }
 
 /// `homeward settings` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
     /// Every setting with its value in force and what it means.
-    List,
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Set a setting, e.g. `homeward settings set link.auto_accept true`.
     Set {
         /// The key.
@@ -24,14 +25,19 @@ pub enum Sub {
         value: String,
         #[command(flatten)]
         actor: ActorArgs,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
 /// Runs `homeward settings`.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let store = args.db.open().await?;
+    let db = match &args.command {
+        Sub::List { db } | Sub::Set { db, .. } => db.clone(),
+    };
+    let store = db.open().await?;
     let result = match args.command {
-        Sub::List => homeward_app::linkage::list_settings(&store)
+        Sub::List { .. } => homeward_app::linkage::list_settings(&store)
             .await
             .map(|all| {
                 for s in all {
@@ -42,7 +48,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     println!("{} = {}{}\n    {}", s.key, s.value, set, s.meaning);
                 }
             }),
-        Sub::Set { key, value, actor } => {
+        Sub::Set {
+            key, value, actor, ..
+        } => {
             homeward_app::linkage::set_setting(&store, &key, &value, &actor.name(), &now_iso())
                 .await
                 .map(|s| {

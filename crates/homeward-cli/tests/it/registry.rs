@@ -100,8 +100,14 @@ fn import_review_person_and_estimate_through_the_binary() {
     let err = fails(d, &with(&["settings", "set", "link.upper", "1.5"]));
     assert!(err.contains("between 0 and 1"), "{err}");
 
-    ok(d, &with(&["import", "a.csv", "--source", "A", "--mapping", "m.toml"]));
-    let out = ok(d, &with(&["import", "b.csv", "--source", "B", "--mapping", "m.toml"]));
+    ok(
+        d,
+        &with(&["import", "a.csv", "--source", "A", "--mapping", "m.toml"]),
+    );
+    let out = ok(
+        d,
+        &with(&["import", "b.csv", "--source", "B", "--mapping", "m.toml"]),
+    );
     assert!(out.contains("queued for review"), "{out}");
     assert!(out.contains("automatic acceptance is off"), "{out}");
 
@@ -113,7 +119,10 @@ fn import_review_person_and_estimate_through_the_binary() {
     let left = items[0]["left_person"].as_str().unwrap().to_owned();
 
     let shown = ok(d, &with(&["review", "show", &id]));
-    assert!(shown.contains("given_name") && shown.contains("birth_date"), "{shown}");
+    assert!(
+        shown.contains("given_name") && shown.contains("birth_date"),
+        "{shown}"
+    );
     assert!(
         GIVEN.iter().any(|g| shown.contains(g.1)),
         "the Cyrillic record is shown as written: {shown}"
@@ -124,9 +133,15 @@ fn import_review_person_and_estimate_through_the_binary() {
         d,
         &with(&["review", "accept", &id, "--reason", "same birth date"]),
     );
-    assert!(out.contains("recorded decision") && out.contains("tester"), "{out}");
+    assert!(
+        out.contains("recorded decision") && out.contains("tester"),
+        "{out}"
+    );
     let merged = ok(d, &with(&["person", "show", &left]));
-    assert!(merged.contains("2 record(s)") && merged.contains("(reviewed)"), "{merged}");
+    assert!(
+        merged.contains("2 record(s)") && merged.contains("(reviewed)"),
+        "{merged}"
+    );
     let out = ok(d, &with(&["review", "undo"]));
     assert!(out.contains("undid decision"), "{out}");
     assert_eq!(
@@ -147,7 +162,10 @@ fn import_review_person_and_estimate_through_the_binary() {
     }
     ok(d, &with(&["settings", "set", "link.auto_accept", "true"]));
     ok(d, &with(&["settings", "set", "link.upper", "0.9"]));
-    let out = ok(d, &with(&["import", "c.csv", "--source", "C", "--mapping", "m.toml"]));
+    let out = ok(
+        d,
+        &with(&["import", "c.csv", "--source", "C", "--mapping", "m.toml"]),
+    );
     assert!(out.contains("joined a person automatically"), "{out}");
     let est = ok(
         d,
@@ -163,12 +181,23 @@ fn import_review_person_and_estimate_through_the_binary() {
     );
     let from_table = ok(
         d,
-        &["estimate", "--table", "t.csv", "--method", "loglinear", "--format", "json"],
+        &[
+            "estimate",
+            "--table",
+            "t.csv",
+            "--method",
+            "loglinear",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(est, from_table, "--db and --table on its table agree");
 
     // A hand merge and split, both undone.
-    let json = ok(d, &with(&["review", "list", "--state", "all", "--format", "json"]));
+    let json = ok(
+        d,
+        &with(&["review", "list", "--state", "all", "--format", "json"]),
+    );
     let all: serde_json::Value = serde_json::from_str(&json).unwrap();
     let p = all[0]["left_person"].as_str().unwrap().to_owned();
     let view: serde_json::Value =

@@ -63,3 +63,24 @@ fn search_ranks_across_scripts_deterministically() {
     assert_eq!(ids, vec![10, 11, 12, 15]);
     assert_eq!(hits, ix.scan("Արմեն Պետրոսյան", 4));
 }
+
+#[test]
+fn search_ranks_the_given_name_above_a_fathers_name() {
+    // Ids chosen so that a tie would put the sons of an Armen first.
+    let people = [
+        (1u64, "Петросян Давид Армен"),
+        (2, "Petrosyan Tigran Armen"),
+        (3, "Петросян Ашот Арменович"),
+        (4, "Petrosyan Armen Davit"),
+        (5, "Петросян Армен"),
+        (6, "Petrosyan Gor Armeni"),
+    ];
+    let ix = NameIndex::new(people);
+    let hits = ix.search("Петросян Армен", 6);
+    let ids: Vec<u64> = hits.iter().map(|h| h.0).collect();
+    assert_eq!(&ids[..2], &[5, 4], "{hits:?}");
+    for h in &hits[2..] {
+        assert!(h.1 < homeward_names::SAME_NAME_THRESHOLD, "{hits:?}");
+    }
+    assert_eq!(hits, ix.scan("Петросян Армен", 6));
+}
