@@ -139,7 +139,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 );
             }
         }
-    }
         other => {
             let db = match &other {
                 PersonCommand::Show { db, .. }
@@ -156,7 +155,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_on(store: &homeward_store_sql::SqlStore, command: PersonCommand) -> anyhow::Result<()> {
+async fn run_on(
+    store: &homeward_store_sql::SqlStore,
+    command: PersonCommand,
+) -> anyhow::Result<()> {
     let mut rng = rand::rngs::OsRng;
     let at = now_iso();
     match command {

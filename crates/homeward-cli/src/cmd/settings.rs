@@ -50,19 +50,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }),
         Sub::Set {
             key, value, actor, ..
-        } => {
-            homeward_app::linkage::set_setting(&store, &key, &value, &actor.name(), &now_iso())
-                .await
-                .map(|s| {
-                    println!(
-                        "{key} = {}; in force: auto_accept={}, upper={}, lower={}",
-                        value.trim(),
-                        s.auto_accept,
-                        s.upper,
-                        s.lower
-                    );
-                })
-        }
+        } => homeward_app::linkage::set_setting(&store, &key, &value, &actor.name(), &now_iso())
+            .await
+            .map(|s| {
+                println!(
+                    "{key} = {}; in force: auto_accept={}, upper={}, lower={}",
+                    value.trim(),
+                    s.auto_accept,
+                    s.upper,
+                    s.lower
+                );
+            }),
     };
     store.close().await;
     Ok(result?)
