@@ -8,13 +8,17 @@
 # shows what linkage adds to an import. Prints wall times, the linkage phases, and the ratio.
 #
 #   bench/registry-link.sh [N]        (default N = 100000)
+#   BIN=target/debug/homeward bench/registry-link.sh    (skip the release build; the engines
+#                                                        are optimised even in debug builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100000}"
 OUT=target/bench-registry
 mkdir -p "$OUT"
-cargo build --release -p homeward-cli >/dev/null
-BIN=target/release/homeward
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -p homeward-cli >/dev/null
+  BIN=target/release/homeward
+fi
 
 python3 - "$N" "$OUT" <<'PY'
 import random, sys
