@@ -65,6 +65,13 @@ fn list(ids: impl Iterator<Item = usize>, cyrillic: bool) -> String {
     out
 }
 
+/// The arguments with the test registry appended.
+fn with<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend(["--db", "sqlite:reg.db"]);
+    v
+}
+
 const MAPPING: &str = r#"
 [[columns]]
 column = "given"
@@ -88,12 +95,6 @@ fn import_review_person_and_estimate_through_the_binary() {
     std::fs::write(d.join("a.csv"), list(0..90, false)).unwrap();
     std::fs::write(d.join("b.csv"), list(0..12, true)).unwrap();
     std::fs::write(d.join("c.csv"), list((0..90).filter(|i| i % 4 == 0), false)).unwrap();
-    let db = ["--db", "sqlite:reg.db"];
-    let with = |args: &[&'static str]| -> Vec<&'static str> {
-        let mut v = args.to_vec();
-        v.extend(db);
-        v
-    };
 
     let out = ok(d, &with(&["settings", "list"]));
     assert!(out.contains("link.auto_accept = false (default)"), "{out}");
