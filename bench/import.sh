@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Import benchmark: a 1,000,000-row synthetic CSV into SQLite with `homeward import`, beside
 # the sqlite3 shell's `.import` of the same file into a plain table (the raw limit), in the
-# same run. Prints median rows/s of each and the ratio. Usage: bench/import.sh [ROWS] [RUNS]
+# same run. Prints median rows/s of each, the ratio, the median peak RSS of the import, and
+# the median time of `homeward search` over the imported database.
+# Usage: bench/import.sh [ROWS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
@@ -38,15 +40,24 @@ done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
-sq=(); hw=()
+sq=(); hw=(); rss=()
 for r in $(seq 1 "$runs"); do
   rm -f "$out/raw.db"
   t0=$(now); sqlite3 "$out/raw.db" ".mode csv" ".import $csv people"; t1=$(now)
   sq+=("$(echo "$t1 - $t0" | bc -l)")
   rm -f "$out/hw.db" "$out/hw.db-wal" "$out/hw.db-shm"
-  t0=$(now); "$bin" import "$csv" --source bench --mapping "$map" --db "sqlite:$out/hw.db" >/dev/null; t1=$(now)
+  t0=$(now)
+  /usr/bin/time -v -o "$out/time.txt" "$bin" import "$csv" --source bench --mapping "$map" --db "sqlite:$out/hw.db" >/dev/null
+  t1=$(now)
   hw+=("$(echo "$t1 - $t0" | bc -l)")
-  echo "run $r: sqlite3 .import ${sq[-1]} s, homeward import ${hw[-1]} s"
+  rss+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")")
+  echo "run $r: sqlite3 .import ${sq[-1]} s, homeward import ${hw[-1]} s, peak RSS ${rss[-1]} KiB"
+done
+# Name search over the imported database (whole process: start, open, query, score).
+st=()
+for q in "Armen Testyan" "Тестян Анна" "Sampleyanik Gor Kareni" "Exampleyan Lusine" "Մարիամ Նմուշյան"; do
+  t0=$(now); "$bin" search "$q" --limit 10 --db "sqlite:$out/hw.db" >/dev/null; t1=$(now)
+  st+=("$(echo "$t1 - $t0" | bc -l)")
 done
 sqm=$(printf '%s\n' "${sq[@]}" | median)
 hwm=$(printf '%s\n' "${hw[@]}" | median)
@@ -54,3 +65,5 @@ printf 'rows: %d\n' "$rows"
 printf 'sqlite3 .import   median %.2f s  %.0f rows/s\n' "$sqm" "$(echo "$rows / $sqm" | bc -l)"
 printf 'homeward import   median %.2f s  %.0f rows/s\n' "$hwm" "$(echo "$rows / $hwm" | bc -l)"
 printf 'ratio (homeward rows/s / sqlite3 rows/s): %.3f  (target >= 0.25)\n' "$(echo "$sqm / $hwm" | bc -l)"
+printf 'homeward import   median peak RSS %d MiB\n' "$(( $(printf '%s\n' "${rss[@]}" | median) / 1024 ))"
+printf 'homeward search   median %.3f s per query over %d persons (5 queries, whole process)\n' "$(printf '%s\n' "${st[@]}" | median)" "$rows"

@@ -4,12 +4,17 @@
 //! (enquiries) and PFIF. Sees only `homeward_store::Store`, never SQL. Result types are plain
 //! and serde-serialisable so that the CLI and the web pages render the same use cases.
 
+pub mod accounts;
+pub mod audit;
 pub mod casework;
+pub mod custody;
 pub mod demo;
 pub mod enquiry;
 pub mod import;
 pub mod linkage;
 pub mod monitoring;
 pub mod pfif;
+pub mod policy;
+pub mod public_report;
 pub mod search;
 pub mod status;

@@ -447,7 +447,6 @@ fn require(
 
 fn record_domain(id: &str) -> Option<&str> {
     id.split_once('/')
-        .map(|(d, rest)| (d, rest))
         .filter(|(d, rest)| !d.is_empty() && !rest.is_empty())
         .map(|(d, _)| d)
 }
@@ -620,7 +619,7 @@ impl BatchContext<'_> {
             file_name: self.file.to_owned(),
             records: Vec::new(),
             persons: Vec::new(),
-            name_terms: Vec::new(),
+            names: homeward_store::NameIndexRows::default(),
             imported_at: self.imported_at.to_owned(),
         });
         name
@@ -682,8 +681,14 @@ pub async fn import(
                 display_name: name.clone(),
                 reviewed: false,
             });
-            b.name_terms
-                .push((person_id.clone(), homeward_names::index_terms(&name)));
+            let tokens = homeward_names::index_tokens(&name);
+            b.names.vocabulary.extend(
+                tokens
+                    .iter()
+                    .cloned()
+                    .map(crate::import::vocabulary_entry),
+            );
+            b.names.person_tokens.push((person_id.clone(), tokens));
         }
         b.records.push(Record {
             id: Id::generate(IdKind::Record, rng),

@@ -36,6 +36,16 @@ enum Command {
     Settings(cmd::settings::Args),
     /// Monitoring reports: `report access` shows how long since detainees were last visited.
     Report(cmd::report::Args),
+    /// Accounts: add (the first is an administrator), list, disable, passwd, totp enable.
+    User(cmd::user::Args),
+    /// The tamper-evident audit log: verify it, export signed checkpoints.
+    Audit(cmd::audit::Args),
+    /// Master keys: rotate; erase a person by destroying their data keys.
+    Keys(cmd::keys::Args),
+    /// Write a consistent, fsynced snapshot of the database.
+    Backup(cmd::custody::BackupArgs),
+    /// Destroy the local database and master key, after checking a verified copy.
+    Wipe(cmd::custody::WipeArgs),
     /// Places of detention: add, list.
     Place(cmd::place::Args),
     /// Independent visits to places of detention: add (file or flags), list, items.
@@ -61,6 +71,11 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Whoever runs the command line acts as the local operator in the audit log.
+    homeward_store::as_actor("local-operator", dispatch(cli)).await
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => cmd::demo::run(args).await,
         Command::Import(args) => cmd::import::run(args).await,
@@ -72,6 +87,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Report(args) => cmd::report::run(args).await,
         Command::Review(args) => cmd::review::run(args).await,
         Command::Settings(args) => cmd::settings::run(args).await,
+        Command::User(args) => cmd::user::run(args).await,
+        Command::Audit(args) => cmd::audit::run(args).await,
+        Command::Keys(args) => cmd::keys::run(args).await,
+        Command::Backup(args) => cmd::custody::backup(args).await,
+        Command::Wipe(args) => cmd::custody::wipe(args).await,
         Command::Place(args) => cmd::place::run(args).await,
         Command::Visit(args) => cmd::visit::run(args).await,
         Command::Event(args) => cmd::event::run(args).await,

@@ -4,8 +4,8 @@
 
 use rand::Rng;
 use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Gamma, Poisson};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 use crate::diagnostics::{effective_sample_size, split_rhat};
@@ -126,6 +126,9 @@ fn binomial<R: Rng>(rng: &mut R, n: u64, p: f64) -> u64 {
     }
 }
 
+/// Most classes whose cumulative weights are kept on the stack by `multinomial`.
+const MAX_CLASSES_INLINE: usize = 64;
+
 /// Multinomial(total, probs) into `out` (probs need not be normalised). Small totals are
 /// drawn one person at a time, large ones as a chain of binomials.
 fn multinomial<R: Rng>(rng: &mut R, total: u64, probs: &[f64], out: &mut [u64]) {
@@ -137,21 +140,25 @@ fn multinomial<R: Rng>(rng: &mut R, total: u64, probs: &[f64], out: &mut [u64]) 
         }
         return;
     }
-    // One person at a time costs about a uniform and a short scan; a binomial costs more,
-    // so totals up to the number of classes are drawn person by person.
-    if total as usize <= probs.len() {
+    // One person at a time costs a uniform and a comparison with each cumulative weight
+    // (counted without branches, so there is no misprediction per person); a binomial draw
+    // costs several times that, and the chain needs one per class. So totals up to 16 draws
+    // per class go person by person (every observed cell of the usual tables), larger ones
+    // as a chain of binomials.
+    if total as usize <= 16 * probs.len() && probs.len() <= MAX_CLASSES_INLINE {
         let last = probs.len() - 1;
+        let mut cum = [f64::INFINITY; MAX_CLASSES_INLINE];
+        let mut acc = 0.0;
+        for (c, &p) in cum.iter_mut().zip(&probs[..last]) {
+            acc += p;
+            *c = acc;
+        }
+        let cum = &cum[..last];
         for _ in 0..total {
-            let mut u = rng.gen::<f64>() * sum;
-            let mut chosen = last;
-            for (k, &p) in probs[..last].iter().enumerate() {
-                if u < p {
-                    chosen = k;
-                    break;
-                }
-                u -= p;
-            }
-            out[chosen] += 1;
+            let u = rng.gen::<f64>() * sum;
+            // The first class whose cumulative weight exceeds u.
+            let chosen = cum.iter().map(|&c| usize::from(c <= u)).sum::<usize>();
+            out[chosen.min(last)] += 1;
         }
         return;
     }
@@ -203,6 +210,7 @@ struct Chain {
     at_cap: bool,
     scratch_p: Vec<f64>,
     scratch_c: Vec<u64>,
+    scratch_observed: Vec<u64>,
 }
 
 impl Chain {
@@ -257,6 +265,7 @@ impl Chain {
             at_cap: false,
             scratch_p: vec![0.0; k],
             scratch_c: vec![0; k],
+            scratch_observed: vec![0; k],
         }
     }
 
@@ -264,17 +273,20 @@ impl Chain {
         let (j, k) = (self.j, self.k);
         // 1. Observed people to classes, pattern by pattern.
         self.ones.iter_mut().for_each(|v| *v = 0);
-        let mut observed_class = vec![0u64; k];
+        let mut observed_class = std::mem::take(&mut self.scratch_observed);
+        observed_class.iter_mut().for_each(|v| *v = 0);
+        observed_class.resize(k, 0);
         self.update_zero_weight();
         for cell in 0..self.cells.len() {
             let (mask, count) = self.cells[cell];
             self.scratch_p.copy_from_slice(&self.zero_weight);
-            for list in 0..j {
-                if mask & (1 << list) != 0 {
-                    let odds = &self.odds[list * k..(list + 1) * k];
-                    for (p, o) in self.scratch_p.iter_mut().zip(odds) {
-                        *p *= o;
-                    }
+            let mut bits = mask;
+            while bits != 0 {
+                let list = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let odds = &self.odds[list * k..(list + 1) * k];
+                for (p, o) in self.scratch_p.iter_mut().zip(odds) {
+                    *p *= o;
                 }
             }
             let sum: f64 = self.scratch_p.iter().sum();
@@ -282,15 +294,19 @@ impl Chain {
                 self.pattern_weights_in_logs(mask);
             }
             multinomial(rng, count, &self.scratch_p, &mut self.scratch_c);
-            for (class, &c) in self.scratch_c.iter().enumerate() {
-                if c == 0 {
-                    continue;
-                }
-                observed_class[class] += c;
-                for list in 0..j {
-                    if mask & (1 << list) != 0 {
-                        self.ones[list * k + class] += c;
-                    }
+            for (o, &c) in observed_class.iter_mut().zip(&self.scratch_c) {
+                *o += c;
+            }
+            // List by list over the set bits, a whole row of classes at a time.
+            let mut bits = mask;
+            while bits != 0 {
+                let list = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                for (o, &c) in self.ones[list * k..(list + 1) * k]
+                    .iter_mut()
+                    .zip(&self.scratch_c)
+                {
+                    *o += c;
                 }
             }
         }
@@ -302,11 +318,23 @@ impl Chain {
         {
             *total = observed + augmented;
         }
+        self.scratch_observed = observed_class;
         // 2. λ_jk from Beta(1 + ones, 1 + zeros), augmented people counting as zeros.
         for list in 0..j {
             for class in 0..k {
                 let ones = self.ones[list * k + class];
                 let zeros = self.class_total[class] - ones;
+                if self.class_total[class] == 0 {
+                    // An empty class draws from the Beta(1, 1) prior: a uniform, which
+                    // costs one draw instead of two gammas (most of the K classes are
+                    // empty in most sweeps).
+                    let u: f64 = rng
+                        .gen::<f64>()
+                        .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON);
+                    self.odds[list * k + class] = u / (1.0 - u);
+                    self.miss[list * k + class] = 1.0 - u;
+                    continue;
+                }
                 // Both shapes are at least 1, so two linear-space gammas are safe.
                 let x = gamma_draw(rng, 1.0 + ones as f64);
                 let y = gamma_draw(rng, 1.0 + zeros as f64);
@@ -445,8 +473,13 @@ impl Chain {
 
 /// Runs one chain: warm-up, reorder, burn-in, then `samples` draws every `thinning` sweeps.
 pub fn run_chain(table: &OverlapTable, opts: &LcmcrOptions, seed: u64, chain: u64) -> ChainOutput {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(chain);
+    // Xoshiro256++: a draw costs a few instructions where ChaCha8 spent about a seventh of
+    // the sweep refilling its buffer, and its stream is fixed by the seed on every platform.
+    // Chain c starts c jumps of 2^128 draws along the seed's stream, so chains never overlap.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    for _ in 0..chain {
+        rng.jump();
+    }
     let mut state = Chain::new(table, opts, &mut rng);
     for _ in 0..opts.warmup {
         state.sweep(&mut rng, false);
@@ -507,6 +540,7 @@ fn summarise(chains: Vec<ChainOutput>, level: f64) -> LcmcrResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn multinomial_preserves_the_total() {

@@ -18,6 +18,7 @@
 //! - LCMCR follows the R package's sampler and documented defaults ([`LcmcrOptions`]).
 
 mod diagnostics;
+pub mod fuzzing;
 mod glm;
 pub mod lcmcr;
 pub mod loglinear;

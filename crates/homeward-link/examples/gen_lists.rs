@@ -21,17 +21,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         "birth_place",
         "capture_date",
         "capture_place",
+        "detention_place",
     ];
     let mut w = csv::Writer::from_path(out)?;
     let mut header = vec!["record_id", "source"];
     header.extend(fields);
     header.push("person");
+    header.push("errors");
     w.write_record(&header)?;
     let mut rows = 0usize;
     for list in &scenario.lists {
         let id_col = list.column_of("record_id");
         let cols: Vec<Option<usize>> = fields.iter().map(|f| list.column_of(f)).collect();
-        for (i, (row, person)) in list.rows.iter().zip(&list.truth).enumerate() {
+        for (i, ((row, person), flags)) in list
+            .rows
+            .iter()
+            .zip(&list.truth)
+            .zip(&list.flags)
+            .enumerate()
+        {
             let rid = id_col
                 .and_then(|c| row.get(c))
                 .filter(|v| !v.is_empty())
@@ -47,6 +55,13 @@ fn main() -> Result<(), Box<dyn Error>> {
                     .map(|c| c.and_then(|c| row.get(c)).cloned().unwrap_or_default()),
             );
             rec.push(person.to_string());
+            // The errors the generator applied to the row, for error analysis.
+            let errors: Vec<&str> = homeward_synth::ErrorKind::ALL
+                .iter()
+                .filter(|k| flags.contains(**k))
+                .map(|k| k.as_str())
+                .collect();
+            rec.push(errors.join("|"));
             w.write_record(&rec)?;
             rows += 1;
         }

@@ -28,28 +28,45 @@ pub enum BlockingRule {
     FamilyYearGivenInitial,
     /// Same given key, same birth year and same first letter of the family name.
     GivenYearFamilyInitial,
+    /// Same family key and same day and month of birth, whatever the year (catches a year
+    /// off by one together with a given name written differently).
+    FamilyDayMonth,
+    /// Same family key, same patronymic stem and birth years at most one apart (catches a
+    /// missing or re-spelt given name).
+    FamilyPatronymicYear,
+    /// Same given and family keys (either order) where one of the two records has no birth
+    /// year: the pairs [`BlockingRule::GivenFamily`] adds to the year-keyed rules, without
+    /// the quadratic growth of common names at a million records.
+    GivenFamilyNoYear,
 }
 
 impl BlockingRule {
     /// The default rules, strongest first: selective enough for a million records, whose
     /// union still finds pairs with one name part misspelt, swapped parts, a year off by
     /// one or no year at all.
-    pub const DEFAULT: [BlockingRule; 7] = [
+    pub const DEFAULT: [BlockingRule; 9] = [
         BlockingRule::IdNumber,
         BlockingRule::GivenFamilyYear,
         BlockingRule::FamilyYearGivenInitial,
         BlockingRule::GivenYearFamilyInitial,
         BlockingRule::GivenBirthDate,
         BlockingRule::BirthDatePlace,
-        BlockingRule::GivenFamily,
+        BlockingRule::GivenFamilyNoYear,
+        BlockingRule::FamilyDayMonth,
+        BlockingRule::FamilyPatronymicYear,
     ];
+
+    /// Most rules one configuration may have (one bit each in a pair's rule mask).
+    pub const MAX_RULES: usize = 16;
 
     /// Fields on which every pair of this rule tends to agree, so that they carry no
     /// evidence in the rule's pairs: EM leaves them out when training on the rule.
     pub fn blocked_fields(self) -> &'static [Field] {
         match self {
             BlockingRule::FamilyBirthYear => &[Field::FamilyName, Field::BirthDate],
-            BlockingRule::GivenFamily => &[Field::GivenName, Field::FamilyName, Field::NameOrder],
+            BlockingRule::GivenFamily | BlockingRule::GivenFamilyNoYear => {
+                &[Field::GivenName, Field::FamilyName, Field::NameOrder]
+            }
             BlockingRule::GivenBirthDate => &[Field::GivenName, Field::BirthDate],
             BlockingRule::BirthDatePlace => &[Field::BirthDate, Field::BirthPlace],
             BlockingRule::IdNumber => &[Field::IdNumber],
@@ -61,6 +78,10 @@ impl BlockingRule {
             ],
             BlockingRule::FamilyYearGivenInitial => &[Field::FamilyName, Field::BirthDate],
             BlockingRule::GivenYearFamilyInitial => &[Field::GivenName, Field::BirthDate],
+            BlockingRule::FamilyDayMonth => &[Field::FamilyName, Field::BirthDate],
+            BlockingRule::FamilyPatronymicYear => {
+                &[Field::FamilyName, Field::Patronymic, Field::BirthDate]
+            }
         }
     }
 
@@ -75,6 +96,9 @@ impl BlockingRule {
             BlockingRule::GivenFamilyYear => "given+family_keys+birth_year(+-1)",
             BlockingRule::FamilyYearGivenInitial => "family_key+birth_year+given_initial",
             BlockingRule::GivenYearFamilyInitial => "given_key+birth_year+family_initial",
+            BlockingRule::FamilyDayMonth => "family_key+birth_day_and_month",
+            BlockingRule::FamilyPatronymicYear => "family_key+patronymic_stem+birth_year(+-1)",
+            BlockingRule::GivenFamilyNoYear => "given+family_keys, one without birth_year",
         }
     }
 
@@ -92,6 +116,17 @@ impl BlockingRule {
         // Unsplit names contribute at most their first four tokens, to bound the key count.
         let fams: Vec<u64> = r.family_candidates().iter().take(4).map(key).collect();
         let givens: Vec<u64> = r.given_candidates().iter().take(4).map(key).collect();
+        // Every reading of a name (Western and Eastern Armenian, Russified) with its key, at
+        // most three per unit, for the rules keyed on one name.
+        let readings = |units: &[u32]| -> Vec<(usize, u64)> {
+            let mut out = Vec::new();
+            for (i, u) in units.iter().take(4).enumerate() {
+                for k in f.names[*u as usize].alt_keys.iter().take(3) {
+                    out.push((i, *k));
+                }
+            }
+            out
+        };
         let full_date = r.birth.filter(|d| d.day.is_some()).map(|d| {
             u64::from(d.year) << 16
                 | u64::from(d.month.unwrap_or(0)) << 8
@@ -103,7 +138,7 @@ impl BlockingRule {
                     out.extend(fams.iter().map(|k| mix(&[*k, u64::from(d.year)])));
                 }
             }
-            BlockingRule::GivenFamily => {
+            BlockingRule::GivenFamily | BlockingRule::GivenFamilyNoYear => {
                 if r.is_split() {
                     let (g, fm) = (givens[0], fams[0]);
                     out.push(mix(&[g.min(fm), g.max(fm)]));
@@ -161,13 +196,32 @@ impl BlockingRule {
                 } else {
                     (r.given_candidates(), r.family_candidates())
                 };
-                for (i, k) in keyed.iter().take(4).enumerate() {
+                for (i, k) in readings(keyed) {
                     for (j, x) in initialed.iter().take(4).enumerate() {
                         // Within an unsplit name a token is not paired with itself.
                         if !r.is_split() && i == j {
                             continue;
                         }
-                        out.push(mix(&[key(k), initial(x), u64::from(d.year)]));
+                        out.push(mix(&[k, initial(x), u64::from(d.year)]));
+                    }
+                }
+            }
+            BlockingRule::FamilyDayMonth => {
+                if let Some(d) = r.birth.filter(|d| d.day.is_some()) {
+                    let md = u64::from(d.month.unwrap_or(0)) << 8 | u64::from(d.day.unwrap_or(0));
+                    for (_, k) in readings(r.family_candidates()) {
+                        out.push(mix(&[k, md]));
+                    }
+                }
+            }
+            BlockingRule::FamilyPatronymicYear => {
+                let (Some(d), Some(p)) = (r.birth, r.patronymic) else {
+                    return;
+                };
+                let stem = f.names[p as usize].stem;
+                for (_, k) in readings(r.family_candidates()) {
+                    for y in [d.year, d.year + 1] {
+                        out.push(mix(&[k, stem, u64::from(y)]));
                     }
                 }
             }
@@ -176,6 +230,27 @@ impl BlockingRule {
                     out.push(mix(&[stable_hash(f.ids[id as usize].as_bytes())]));
                 }
             }
+        }
+    }
+}
+
+impl BlockingRule {
+    /// Whether two records sharing a key of this rule make a pair of it.
+    fn pairs(self, a: &RecordFeatures, b: &RecordFeatures) -> bool {
+        match self {
+            BlockingRule::GivenFamilyNoYear => a.birth.is_none() || b.birth.is_none(),
+            _ => true,
+        }
+    }
+
+    /// Pairs of this rule in a bucket of `n` records of which `undated` have no birth year
+    /// (before the link mode's filter).
+    fn bucket_pairs(self, n: u64, undated: u64) -> u64 {
+        match self {
+            BlockingRule::GivenFamilyNoYear => {
+                undated * (n - undated) + undated * undated.saturating_sub(1) / 2
+            }
+            _ => n * (n - 1) / 2,
         }
     }
 }
@@ -234,9 +309,9 @@ fn wanted(mode: LinkMode, a: u32, b: u32) -> bool {
 }
 
 /// Candidate pairs `(i, j)` with `i < j`, sorted, without duplicates, each with the bit mask
-/// of the rules (by position, at most 8) that produced it; plus one report per rule and
+/// of the rules (by position, at most [`BlockingRule::MAX_RULES`]) that produced it; plus one report per rule and
 /// warnings.
-pub(crate) type Blocked = (Vec<(u32, u32)>, Vec<u8>, Vec<RuleReport>, Vec<String>);
+pub(crate) type Blocked = (Vec<(u32, u32)>, Vec<u16>, Vec<RuleReport>, Vec<String>);
 
 /// Runs the blocking rules (see [`Blocked`]).
 pub(crate) fn block(
@@ -247,22 +322,12 @@ pub(crate) fn block(
 ) -> Blocked {
     let recs = &features.records;
     let mut union: Vec<u64> = Vec::new();
-    let mut masks: Vec<u8> = Vec::new();
+    let mut masks: Vec<u16> = Vec::new();
     let mut reports = Vec::new();
     let mut warnings = Vec::new();
     for (rule_index, &rule) in rules.iter().enumerate() {
-        let bit = 1u8 << rule_index.min(7);
-        let mut entries: Vec<(u64, u32)> = recs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, r)| {
-                let mut keys = Vec::new();
-                rule.keys(features, r, &mut keys);
-                keys.sort_unstable();
-                keys.dedup();
-                keys.into_iter().map(move |k| (k, i as u32))
-            })
-            .collect();
+        let bit = 1u16 << rule_index.min(15);
+        let mut entries = rule_entries(features, rule);
         entries.par_sort_unstable();
         // Bucket boundaries, and a count of the pairs the rule would make, before making any.
         let mut buckets: Vec<(usize, usize)> = Vec::new();
@@ -279,7 +344,7 @@ pub(crate) fn block(
             if n > limits.max_bucket {
                 dropped += 1;
             } else if n > 1 {
-                expected += pair_count(recs, &entries[start..end], mode);
+                expected += pair_count(recs, &entries[start..end], mode, rule);
                 buckets.push((start, end));
             }
             start = end;
@@ -308,20 +373,7 @@ pub(crate) fn block(
         }
         let mut pairs: Vec<u64> = buckets
             .par_iter()
-            .flat_map_iter(|&(s, e)| {
-                let bucket = &entries[s..e];
-                let mut out = Vec::new();
-                for (x, &(_, a)) in bucket.iter().enumerate() {
-                    for &(_, b) in &bucket[x + 1..] {
-                        if a != b && wanted(mode, recs[a as usize].source, recs[b as usize].source)
-                        {
-                            let (i, j) = if a < b { (a, b) } else { (b, a) };
-                            out.push(u64::from(i) << 32 | u64::from(j));
-                        }
-                    }
-                }
-                out.into_iter()
-            })
+            .flat_map_iter(|&(s, e)| bucket_pairs(recs, &entries[s..e], mode, rule).into_iter())
             .collect();
         pairs.par_sort_unstable();
         pairs.dedup();
@@ -342,10 +394,58 @@ pub(crate) fn block(
     (pairs, masks, reports, warnings)
 }
 
-fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) -> u64 {
+/// (key, record) entries of a rule, unsorted.
+fn rule_entries(features: &Features, rule: BlockingRule) -> Vec<(u64, u32)> {
+    features
+        .records
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, r)| {
+            let mut keys = Vec::new();
+            rule.keys(features, r, &mut keys);
+            keys.sort_unstable();
+            keys.dedup();
+            keys.into_iter().map(move |k| (k, i as u32))
+        })
+        .collect()
+}
+
+/// The pairs (packed `i << 32 | j`, `i < j`) of one bucket wanted by the mode and the rule.
+fn bucket_pairs(
+    recs: &[RecordFeatures],
+    bucket: &[(u64, u32)],
+    mode: LinkMode,
+    rule: BlockingRule,
+) -> Vec<u64> {
+    let mut out = Vec::new();
+    for (x, &(_, a)) in bucket.iter().enumerate() {
+        for &(_, b) in &bucket[x + 1..] {
+            if a != b
+                && wanted(mode, recs[a as usize].source, recs[b as usize].source)
+                && rule.pairs(&recs[a as usize], &recs[b as usize])
+            {
+                let (i, j) = if a < b { (a, b) } else { (b, a) };
+                out.push(u64::from(i) << 32 | u64::from(j));
+            }
+        }
+    }
+    out
+}
+
+fn pair_count(
+    recs: &[RecordFeatures],
+    bucket: &[(u64, u32)],
+    mode: LinkMode,
+    rule: BlockingRule,
+) -> u64 {
     let n = bucket.len() as u64;
-    let all = n * (n - 1) / 2;
-    if mode != LinkMode::LinkOnly {
+    let undated = bucket
+        .iter()
+        .filter(|&&(_, i)| recs[i as usize].birth.is_none())
+        .count() as u64;
+    let all = rule.bucket_pairs(n, undated);
+    if mode != LinkMode::LinkOnly || rule == BlockingRule::GivenFamilyNoYear {
+        // An upper bound is enough for the limit.
         return all;
     }
     let mut sources: Vec<u32> = bucket
@@ -367,7 +467,7 @@ fn pair_count(recs: &[RecordFeatures], bucket: &[(u64, u32)], mode: LinkMode) ->
     all - same
 }
 
-fn merge_sorted(a: &[u64], masks: &[u8], b: &[u64], bit: u8) -> (Vec<u64>, Vec<u8>) {
+fn merge_sorted(a: &[u64], masks: &[u16], b: &[u64], bit: u16) -> (Vec<u64>, Vec<u16>) {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let mut out_masks = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);

@@ -51,13 +51,18 @@ const NAME_LEVELS: &[&str] = &[
     "exact",
 ];
 const DATE_LEVELS: &[&str] = &[
-    "different",
+    "years more than 2 apart",
+    "years 2 apart",
     "year off by one",
+    "year off by one, same day and month",
     "same year",
     "day and month transposed",
     "same year and month",
     "exact",
 ];
+
+/// Date level: the lowest level at which the two years are equal.
+pub(crate) const DATE_SAME_YEAR: u8 = 4;
 const PLACE_LEVELS: &[&str] = &["different", "similar (JW >= 0.88)", "exact"];
 const ID_LEVELS: &[&str] = &["different", "one edit", "exact"];
 
@@ -120,6 +125,8 @@ pub(crate) struct Comparison {
     pub family_key: Option<u64>,
     /// Given-name key when the given names agree on key or exactly.
     pub given_key: Option<u64>,
+    /// Birth year when both records have the same one.
+    pub birth_year: Option<u16>,
 }
 
 thread_local! {
@@ -190,18 +197,21 @@ fn date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> u8 {
     };
     if a.year == b.year {
         if a.day.is_some() && a == b {
-            5
+            7
         } else if a.month.is_some() && a.month == b.month {
-            4
+            6
         } else if a.day.is_some() && b.day.is_some() && a.month == b.day && a.day == b.month {
-            3
+            5
         } else {
-            2
+            DATE_SAME_YEAR
         }
-    } else if a.year.abs_diff(b.year) == 1 {
-        1
     } else {
-        0
+        match a.year.abs_diff(b.year) {
+            1 if a.day.is_some() && a.month == b.month && a.day == b.day => 3,
+            1 => 2,
+            2 => 1,
+            _ => 0,
+        }
     }
 }
 
@@ -235,14 +245,14 @@ fn id_level(ids: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
     }
 }
 
-/// Raises a patronymic level to "same key" when the two forms share a stem (Gevorg,
-/// Gevorgovich, Gevorgi).
-fn patronymic_level(level: u8, names: &[NameUnit], a: u32, b: u32) -> u8 {
-    if level < NAME_SAME_KEY && names[a as usize].stem == names[b as usize].stem {
-        NAME_SAME_KEY
-    } else {
-        level
+/// Raises a patronymic level to that of the two names without their patronymic or genitive
+/// endings (Gevorg, Геворкович, Գևորգի), capped at "same key".
+fn patronymic_level(level: u8, names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
+    let (sa, sb) = (names[a as usize].stem_unit, names[b as usize].stem_unit);
+    if level >= NAME_SAME_KEY || (sa == a && sb == b) {
+        return level;
     }
+    level.max(name_level(names, generation, sa, sb).min(NAME_SAME_KEY))
 }
 
 /// Levels and unit indices of the name parts of a pair.
@@ -322,7 +332,7 @@ fn compare_names(
                     .filter(|&k| k != i && k != j)
                     .max_by_key(|&k| lv(p, toks[k]))
                 {
-                    m.patronymic = patronymic_level(lv(p, toks[k]), names, p, toks[k]);
+                    m.patronymic = patronymic_level(lv(p, toks[k]), names, generation, p, toks[k]);
                 }
             }
         }
@@ -362,7 +372,7 @@ fn compare_names(
         return m;
     }
     if let (Some(pa), Some(pb)) = (a.patronymic, b.patronymic) {
-        m.patronymic = patronymic_level(lv(pa, pb), names, pa, pb);
+        m.patronymic = patronymic_level(lv(pa, pb), names, generation, pa, pb);
     }
     m
 }
@@ -399,6 +409,11 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
         pattern,
         family_key: key_if_agree(n.family_units, n.family),
         given_key: key_if_agree(n.given_units, n.given),
+        birth_year: a
+            .birth
+            .zip(b.birth)
+            .filter(|(x, y)| x.year == y.year)
+            .map(|(x, _)| x.year),
     }
 }
 
@@ -414,21 +429,26 @@ mod tests {
     fn date_levels() {
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(7))),
-            5
+            7
         );
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(9))),
-            4
+            6
         );
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, Some(7), Some(3))),
-            3
+            5
         );
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, None, None)),
-            2
+            DATE_SAME_YEAR
         );
-        assert_eq!(date_level(d(1985, None, None), d(1986, None, None)), 1);
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1986, Some(3), Some(7))),
+            3
+        );
+        assert_eq!(date_level(d(1985, None, None), d(1986, None, None)), 2);
+        assert_eq!(date_level(d(1985, None, None), d(1987, None, None)), 1);
         assert_eq!(date_level(d(1985, None, None), d(1990, None, None)), 0);
         assert_eq!(date_level(d(1985, None, None), None), MISSING);
     }

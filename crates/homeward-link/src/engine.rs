@@ -13,7 +13,7 @@ use crate::compare::{compare, Field, Pattern, FIELDS, MISSING};
 use crate::error::LinkError;
 use crate::features::Features;
 use crate::model::{
-    em, estimate_u, initial_m, population_lambda, posterior, probability, EmSettings,
+    em, em_from, estimate_u, initial_m, population_lambda, posterior, probability, EmSettings,
     FieldEvidence, FieldParams, FittedModel,
 };
 use crate::record::LinkRecord;
@@ -137,7 +137,7 @@ pub struct Linker {
     features: Features,
     candidates: Vec<(u32, u32)>,
     /// Bit mask of the rules that produced each candidate.
-    masks: Vec<u8>,
+    masks: Vec<u16>,
     blocking: Vec<RuleReport>,
     warnings: Vec<String>,
 }
@@ -190,10 +190,11 @@ impl Linker {
         let sorted: Vec<LinkRecord> = order.iter().map(|&i| records[i as usize].clone()).collect();
         let features = Features::build(&sorted);
         drop(sorted);
-        if config.rules.len() > 8 {
-            return Err(LinkError::InvalidConfig(
-                "at most 8 blocking rules".to_owned(),
-            ));
+        if config.rules.len() > BlockingRule::MAX_RULES {
+            return Err(LinkError::InvalidConfig(format!(
+                "at most {} blocking rules",
+                BlockingRule::MAX_RULES
+            )));
         }
         let (candidates, masks, blocking, warnings) =
             block(&features, &config.rules, config.mode, config.limits);
@@ -233,13 +234,13 @@ impl Linker {
     }
 
     /// Histogram of distinct (comparison pattern, rule mask) among the candidates, sorted.
-    fn histogram(&self) -> Vec<((Pattern, u8), u64)> {
+    fn histogram(&self) -> Vec<((Pattern, u16), u64)> {
         let maps = self
             .candidates
             .par_chunks(1 << 14)
             .zip(self.masks.par_chunks(1 << 14))
             .map(|(chunk, masks)| {
-                let mut h: HashMap<(Pattern, u8), u64> = HashMap::new();
+                let mut h: HashMap<(Pattern, u16), u64> = HashMap::new();
                 for (&(i, j), &mask) in chunk.iter().zip(masks) {
                     *h.entry((compare(&self.features, i, j).pattern, mask))
                         .or_default() += 1;
@@ -252,7 +253,7 @@ impl Linker {
                 }
                 a
             });
-        let mut hist: Vec<((Pattern, u8), u64)> = maps.into_iter().collect();
+        let mut hist: Vec<((Pattern, u16), u64)> = maps.into_iter().collect();
         hist.sort_unstable();
         hist
     }
@@ -274,11 +275,12 @@ impl Linker {
             .sum::<f64>()
     }
 
-    /// Fits a model: u from random pairs; m by EM on the pairs of each blocking rule with
-    /// the rule's own fields left out (they agree by construction there), averaged over rules
-    /// weighted by their expected matches; then the prior share of matches among all
-    /// possible pairs by EM with m and u fixed, taking pairs outside blocking as non-matches.
-    /// With `estimate_u_by_em`, instead m, u and the prior are all fitted on the candidates.
+    /// Fits a model: u from random pairs; starting values of m by EM on the pairs of each
+    /// blocking rule with the rule's own fields left out (they agree by construction there);
+    /// m by EM on all candidate pairs from there (u among candidates fitted beside it); then
+    /// the prior share of matches among all possible pairs by EM with m and the random-pair
+    /// u fixed, taking pairs outside blocking as non-matches. With `estimate_u_by_em`, the
+    /// candidates' u and prior are kept instead.
     pub fn fit(&self) -> FittedModel {
         let (u_random, u_pairs) = estimate_u(
             &self.features,
@@ -297,74 +299,104 @@ impl Linker {
             *flat.entry(*p).or_default() += c;
         }
         let flat: Vec<(Pattern, u64)> = flat.into_iter().collect();
-        let (m, u, lambda, iterations, converged) = if self.config.estimate_u_by_em {
-            let r = em(&flat, &u_random, settings);
-            (r.m, r.u, r.lambda, r.iterations, r.converged)
-        } else {
-            let mut m_sum: Vec<Vec<f64>> = Field::ALL
+        // Starting values: m by EM on the pairs of each blocking rule with the rule's own
+        // fields left out (they agree by construction there), averaged over the rules
+        // weighted by their expected matches with the field present.
+        let mut m_sum: Vec<Vec<f64>> = Field::ALL
+            .iter()
+            .map(|f| vec![0.0; f.levels().len()])
+            .collect();
+        let mut m_weight = [0.0f64; FIELDS];
+        let mut match_share = (0.0f64, 0.0f64);
+        for (r, rule) in self.config.rules.iter().enumerate() {
+            let bit = 1u16 << r.min(15);
+            let blocked: Vec<usize> = rule
+                .blocked_fields()
                 .iter()
-                .map(|f| vec![0.0; f.levels().len()])
+                .filter_map(|f| Field::ALL.iter().position(|g| g == f))
                 .collect();
-            let mut m_weight = [0.0f64; FIELDS];
-            let (mut iterations, mut converged) = (0, true);
-            for (r, rule) in self.config.rules.iter().enumerate() {
-                let bit = 1u8 << r.min(7);
-                let blocked: Vec<usize> = rule
-                    .blocked_fields()
-                    .iter()
-                    .filter_map(|f| Field::ALL.iter().position(|g| g == f))
-                    .collect();
-                let mut sub: BTreeMap<Pattern, u64> = BTreeMap::new();
-                for ((p, mask), c) in &hist {
-                    if mask & bit != 0 {
-                        let mut q = *p;
-                        for &f in &blocked {
-                            q[f] = MISSING;
-                        }
-                        *sub.entry(q).or_default() += c;
+            let mut sub: BTreeMap<Pattern, u64> = BTreeMap::new();
+            for ((p, mask), c) in &hist {
+                if mask & bit != 0 {
+                    let mut q = *p;
+                    for &f in &blocked {
+                        q[f] = MISSING;
                     }
-                }
-                let sub: Vec<(Pattern, u64)> = sub.into_iter().collect();
-                if sub.is_empty() {
-                    continue;
-                }
-                let fit = em(&sub, &u_random, settings);
-                iterations = iterations.max(fit.iterations);
-                converged &= fit.converged;
-                // Expected matches of the rule with each field present weigh its m.
-                let mut present = [0.0f64; FIELDS];
-                for (p, c) in &sub {
-                    let post = posterior(p, &fit.m, &u_random, fit.lambda);
-                    for (f, &l) in p.iter().enumerate() {
-                        if l != MISSING {
-                            present[f] += post * *c as f64;
-                        }
-                    }
-                }
-                for f in 0..FIELDS {
-                    if blocked.contains(&f) || present[f] <= 0.0 {
-                        continue;
-                    }
-                    for (s, v) in m_sum[f].iter_mut().zip(&fit.m[f]) {
-                        *s += present[f] * v;
-                    }
-                    m_weight[f] += present[f];
+                    *sub.entry(q).or_default() += c;
                 }
             }
-            let m: Vec<Vec<f64>> = m_sum
-                .into_iter()
-                .zip(m_weight)
-                .zip(Field::ALL)
-                .map(|((s, w), f)| {
-                    if w > 0.0 {
-                        s.iter().map(|x| x / w).collect()
-                    } else {
-                        initial_m(f)
+            let sub: Vec<(Pattern, u64)> = sub.into_iter().collect();
+            if sub.is_empty() {
+                continue;
+            }
+            let fit = em(&sub, &u_random, settings);
+            let mut present = [0.0f64; FIELDS];
+            let mut matches = 0.0;
+            let mut pairs = 0.0;
+            for (p, c) in &sub {
+                let post = posterior(p, &fit.m, &u_random, fit.lambda) * *c as f64;
+                matches += post;
+                pairs += *c as f64;
+                for (f, &l) in p.iter().enumerate() {
+                    if l != MISSING {
+                        present[f] += post;
                     }
-                })
-                .collect();
-            let lambda = population_lambda(&flat, &m, &u_random, self.possible_pairs());
-            (m, u_random.clone(), lambda, iterations, converged)
+                }
+            }
+            match_share.0 += matches;
+            match_share.1 += pairs;
+            for f in 0..FIELDS {
+                if blocked.contains(&f) || present[f] <= 0.0 {
+                    continue;
+                }
+                for (s, v) in m_sum[f].iter_mut().zip(&fit.m[f]) {
+                    *s += present[f] * v;
+                }
+                m_weight[f] += present[f];
+            }
+        }
+        let m0: Vec<Vec<f64>> = m_sum
+            .into_iter()
+            .zip(m_weight)
+            .zip(Field::ALL)
+            .map(|((s, w), f)| {
+                if w > 0.0 {
+                    s.iter().map(|x| x / w).collect()
+                } else {
+                    initial_m(f)
+                }
+            })
+            .collect();
+        let lambda0 = if match_share.1 > 0.0 {
+            match_share.0 / match_share.1
+        } else {
+            0.1
+        };
+        // Then m by EM on every candidate pair from those starting values, with u among the
+        // candidates fitted freely beside it: blocking keeps nearly every match, so the
+        // matches among the candidates are the matches. The per-rule fits alone see too few
+        // fields to tell namesakes from matches (they overestimated m of "different
+        // patronymic" tenfold); the full fit alone, from generic starting values, can settle
+        // on a spurious class (pairs a year apart) at a hundred thousand records.
+        let full = em_from(
+            &flat,
+            &m0,
+            &u_random,
+            lambda0,
+            EmSettings {
+                estimate_u: true,
+                ..settings
+            },
+        );
+        let (iterations, converged) = (full.iterations, full.converged);
+        let (m, u, lambda) = if self.config.estimate_u_by_em {
+            (full.m, full.u, full.lambda)
+        } else {
+            // Scoring uses u from random pairs and the share of matches among all possible
+            // pairs (EM over the population with m and u fixed, pairs outside blocking taken
+            // as non-matches), so that the weights mean the same whatever the blocking.
+            let lambda = population_lambda(&flat, &full.m, &u_random, self.possible_pairs());
+            (full.m, u_random.clone(), lambda)
         };
         FittedModel {
             version: 1,

@@ -19,24 +19,53 @@ pub(crate) struct NameUnit {
     pub alt_keys: Vec<u64>,
     /// The names crate's prepared form, for its similarity.
     pub prepared: homeward_names::PreparedName,
-    /// Hash of the canonical form without a patronymic or genitive ending, so that a
-    /// father's name (Gevorg), a patronymic (Gevorgovich) and a genitive (Gevorgi) agree.
+    /// Hash of the matching key of the name without a patronymic or genitive ending, so
+    /// that a father's name (Gevorg), a patronymic (Геворкович) and a genitive (Գևորգի) agree.
     pub stem: u64,
+    /// The unit of the name without its patronymic or genitive ending (itself when it has
+    /// none), compared like any name.
+    pub stem_unit: u32,
 }
 
-/// The canonical form without patronymic (-ovich, -evna...) or Armenian genitive (-i) ending.
-pub(crate) fn patronymic_stem(canonical: &str) -> &str {
-    const ENDINGS: [&str; 10] = [
-        "yevich", "yevna", "ovich", "evich", "ovna", "evna", "ich", "vna", "yi", "i",
+/// The name without a patronymic (-ovich, -евна...) or Armenian genitive (-ի) ending, in its
+/// own script, so that the names crate reads it as the father's given name; Russian
+/// -eevich/-aevich forms give back the -ey/-ay of the name (Андреевич: Андрей).
+pub(crate) fn raw_stem(raw: &str) -> Option<String> {
+    const ENDINGS: [(&str, &str); 24] = [
+        ("еевич", "ей"),
+        ("еевна", "ей"),
+        ("аевич", "ай"),
+        ("аевна", "ай"),
+        ("ьевич", "ий"),
+        ("ьевна", "ий"),
+        ("eevich", "ey"),
+        ("eevna", "ey"),
+        ("aevich", "ay"),
+        ("aevna", "ay"),
+        ("ович", ""),
+        ("евич", ""),
+        ("овна", ""),
+        ("евна", ""),
+        ("ична", ""),
+        ("ич", ""),
+        ("ovich", ""),
+        ("evich", ""),
+        ("ovna", ""),
+        ("evna", ""),
+        ("ichna", ""),
+        ("ich", ""),
+        ("յի", ""),
+        ("ի", ""),
     ];
-    for e in ENDINGS {
-        if let Some(stem) = canonical.strip_suffix(e) {
-            if stem.chars().count() >= 3 {
-                return stem;
+    let lower = raw.trim().to_lowercase();
+    for (ending, replacement) in ENDINGS {
+        if let Some(stem) = lower.strip_suffix(ending) {
+            if stem.chars().count() >= 2 {
+                return Some(format!("{stem}{replacement}"));
             }
         }
     }
-    canonical
+    None
 }
 
 /// The features of one record, as indices into the interned tables.
@@ -95,6 +124,10 @@ pub(crate) struct Features {
     pub family_total: u32,
     /// Number of records with a given name.
     pub given_total: u32,
+    /// Number of records born in each year.
+    pub year_freq: HashMap<u16, u32>,
+    /// Number of records with a birth year.
+    pub year_total: u32,
     /// A number unique to this table in the process (tags per-thread comparison caches).
     pub generation: u64,
 }
@@ -210,6 +243,40 @@ fn clone_unit(u: &Unit) -> Unit {
     }
 }
 
+/// Interns name units by (canonical form, key).
+#[derive(Default)]
+struct Interner {
+    names: Vec<NameUnit>,
+    /// The raw text of each unit.
+    sources: Vec<String>,
+    ids: HashMap<(String, String), u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, u: &Unit) -> u32 {
+        let id_key = (u.canonical.clone(), u.key.clone());
+        if let Some(id) = self.ids.get(&id_key) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(NameUnit {
+            canonical: u.canonical.clone(),
+            key: stable_hash(u.key.as_bytes()),
+            alt_keys: u
+                .alt_keys
+                .iter()
+                .map(|k| stable_hash(k.as_bytes()))
+                .collect(),
+            prepared: homeward_names::PreparedName::new(&u.source),
+            stem: stable_hash(u.key.as_bytes()),
+            stem_unit: id,
+        });
+        self.ids.insert(id_key, id);
+        self.sources.push(u.source.clone());
+        id
+    }
+}
+
 impl Features {
     /// Computes the features of every record.
     pub fn build(records: &[LinkRecord]) -> Features {
@@ -235,36 +302,29 @@ impl Features {
             .map(|s| homeward_names::analyse(s).canonical)
             .collect();
 
-        let mut names: Vec<NameUnit> = Vec::new();
-        let mut unit_ids: HashMap<(String, String), u32> = HashMap::new();
-        let mut intern = |u: &Unit| -> u32 {
-            let id_key = (u.canonical.clone(), u.key.clone());
-            if let Some(id) = unit_ids.get(&id_key) {
-                return *id;
-            }
-            let id = names.len() as u32;
-            names.push(NameUnit {
-                canonical: u.canonical.clone(),
-                key: stable_hash(u.key.as_bytes()),
-                alt_keys: u
-                    .alt_keys
-                    .iter()
-                    .map(|k| stable_hash(k.as_bytes()))
-                    .collect(),
-                prepared: homeward_names::PreparedName::new(&u.source),
-                stem: stable_hash(patronymic_stem(&u.canonical).as_bytes()),
-            });
-            unit_ids.insert(id_key, id);
-            id
-        };
+        let mut interner = Interner::default();
         let mut whole_of: HashMap<&str, u32> = HashMap::with_capacity(raw_names.len());
         let mut tokens_of: HashMap<&str, Vec<u32>> = HashMap::with_capacity(raw_names.len());
         for (raw, a) in raw_names.iter().zip(&analysed) {
             if let Some(w) = &a.whole {
-                whole_of.insert(raw, intern(w));
+                whole_of.insert(raw, interner.intern(w));
             }
-            tokens_of.insert(raw, a.parts.iter().map(&mut intern).collect());
+            tokens_of.insert(raw, a.parts.iter().map(|u| interner.intern(u)).collect());
         }
+        // Stems of patronymic and genitive forms, analysed in parallel and interned too.
+        let stem_units: Vec<(u32, Unit)> = interner
+            .sources
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, s)| raw_stem(s).and_then(|t| unit(&t)).map(|u| (i as u32, u)))
+            .collect();
+        for (i, u) in &stem_units {
+            let s = interner.intern(u);
+            let key = interner.names[s as usize].key;
+            interner.names[*i as usize].stem_unit = s;
+            interner.names[*i as usize].stem = key;
+        }
+        let names = interner.names;
 
         let mut places: Vec<String> = Vec::new();
         let mut place_ids: HashMap<&str, u32> = HashMap::new();
@@ -341,7 +401,17 @@ impl Features {
                 given_total += 1;
             }
         }
+        let mut year_freq: HashMap<u16, u32> = HashMap::new();
+        let mut year_total = 0;
+        for f in &feats {
+            if let Some(d) = f.birth {
+                *year_freq.entry(d.year).or_default() += 1;
+                year_total += 1;
+            }
+        }
         Features {
+            year_freq,
+            year_total,
             names,
             places,
             ids,
@@ -358,6 +428,12 @@ impl Features {
     pub fn family_tf(&self, key: u64) -> f64 {
         let n = f64::from(self.family_total.max(1));
         f64::from(self.family_freq.get(&key).copied().unwrap_or(1).max(1)) / n
+    }
+
+    /// Share of records with a birth year born in `year`.
+    pub fn year_tf(&self, year: u16) -> f64 {
+        let n = f64::from(self.year_total.max(1));
+        f64::from(self.year_freq.get(&year).copied().unwrap_or(1).max(1)) / n
     }
 
     /// Share of records with a given name having this key.

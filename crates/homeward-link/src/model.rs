@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocking::LinkMode;
 use crate::compare::{
-    compare, Comparison, Field, Pattern, FIELDS, MISSING, NAME_EXACT, NAME_SAME_KEY,
+    compare, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING, NAME_EXACT, NAME_SAME_KEY,
 };
 use crate::error::LinkError;
 use crate::features::Features;
@@ -70,7 +70,8 @@ pub struct FieldEvidence {
     pub u: f64,
     /// log2(m / u): bits of evidence for (positive) or against (negative) a match.
     pub weight: f64,
-    /// Term-frequency adjustment in bits (rare names count more than common ones).
+    /// Term-frequency adjustment in bits (rare names and birth years count more than common
+    /// ones).
     pub tf_adjustment: f64,
 }
 
@@ -160,6 +161,7 @@ impl FittedModel {
                     let adj = match p.field {
                         Field::GivenName => tf.0,
                         Field::FamilyName => tf.1,
+                        Field::BirthDate => tf.2,
                         _ => 0.0,
                     };
                     FieldEvidence {
@@ -176,13 +178,15 @@ impl FittedModel {
             .collect()
     }
 
-    /// Term-frequency adjustments (given, family) in bits: log2(u_agree / frequency of the
-    /// name's key), where u_agree is the share of random pairs agreeing on the name, so a
-    /// name shared by 1 % of records weighs less than one shared by 0.01 %, and the average
-    /// adjustment over the population is about zero.
-    pub(crate) fn tf_adjustments(&self, features: &Features, c: &Comparison) -> (f64, f64) {
+    /// Term-frequency adjustments (given, family, birth year) in bits: log2(u_agree /
+    /// frequency of the value), where u_agree is the share of random pairs agreeing on the
+    /// field, so a name shared by 1 % of records weighs less than one shared by 0.01 %, and
+    /// the average adjustment over the population is about zero. Birth years need it as much
+    /// as names: among detainees most are of conscription age, so sharing the year 2002 says
+    /// far less than sharing 1950.
+    pub(crate) fn tf_adjustments(&self, features: &Features, c: &Comparison) -> (f64, f64, f64) {
         if !self.term_frequencies {
-            return (0.0, 0.0);
+            return (0.0, 0.0, 0.0);
         }
         let adj = |field: usize, key: Option<u64>, tf: &dyn Fn(u64) -> f64| {
             key.map_or(0.0, |k| {
@@ -191,16 +195,26 @@ impl FittedModel {
                 (agree / tf(k)).log2()
             })
         };
+        let date = Field::ALL
+            .iter()
+            .position(|f| *f == Field::BirthDate)
+            .unwrap_or(4);
+        let year = c.birth_year.map_or(0.0, |y| {
+            let u = &self.fields[date].u_random;
+            let agree: f64 = u[DATE_SAME_YEAR as usize..].iter().sum();
+            (agree / features.year_tf(y)).log2()
+        });
         (
             adj(0, c.given_key, &|k| features.given_tf(k)),
             adj(1, c.family_key, &|k| features.family_tf(k)),
+            year,
         )
     }
 
     /// Full match weight of a comparison (prior, fields, term frequencies).
     pub(crate) fn weight(&self, features: &Features, c: &Comparison) -> f64 {
-        let (g, f) = self.tf_adjustments(features, c);
-        self.pattern_weight(&c.pattern) + g + f
+        let (g, f, y) = self.tf_adjustments(features, c);
+        self.pattern_weight(&c.pattern) + g + f + y
     }
 }
 
@@ -366,9 +380,21 @@ pub(crate) struct EmResult {
 /// EM on the histogram of distinct patterns (`hist` sorted, so sums run in a fixed order):
 /// each iteration costs the number of distinct patterns, not the number of pairs.
 pub(crate) fn em(hist: &[(Pattern, u64)], u0: &[Vec<f64>], settings: EmSettings) -> EmResult {
-    let mut m: Vec<Vec<f64>> = Field::ALL.iter().map(|&f| initial_m(f)).collect();
+    let m0: Vec<Vec<f64>> = Field::ALL.iter().map(|&f| initial_m(f)).collect();
+    em_from(hist, &m0, u0, 0.1, settings)
+}
+
+/// EM from given starting values of m, u and lambda (see [`em`]).
+pub(crate) fn em_from(
+    hist: &[(Pattern, u64)],
+    m0: &[Vec<f64>],
+    u0: &[Vec<f64>],
+    lambda0: f64,
+    settings: EmSettings,
+) -> EmResult {
+    let mut m: Vec<Vec<f64>> = m0.to_vec();
     let mut u: Vec<Vec<f64>> = u0.to_vec();
-    let mut lambda = 0.1f64;
+    let mut lambda = lambda0.clamp(FLOOR, 1.0 - FLOOR);
     let total: f64 = hist.iter().map(|(_, c)| *c as f64).sum();
     let mut iterations = 0;
     let mut converged = false;

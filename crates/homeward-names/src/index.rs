@@ -28,12 +28,12 @@ pub fn ngrams(key: &str) -> impl Iterator<Item = String> + '_ {
     (0..n).map(move |i| chars[i..i + 3].iter().collect())
 }
 
-/// What a database-backed index stores for one name: "k:" + each key of each name part and
-/// "g:" + each trigram of each part's primary key, sorted and without duplicates.
+/// What a flat database index would store for one name: "k:" + each key of each name part
+/// and "g:" + each trigram of each part's primary key, sorted and without duplicates.
 ///
-/// To search, compute the terms of the query, select the persons sharing terms ordered by
-/// the number shared ("k:" terms first), and score the best few hundred with
-/// [`crate::similarity`]; this is what [`NameIndex::search`] does in memory.
+/// Kept for callers that want one term list per name; the registry's database index is
+/// two-level instead ([`index_tokens`] per person, [`token_terms`] per distinct part,
+/// queried through [`IndexQuery`]), which stores a few rows per person instead of ~20.
 pub fn index_terms(name: &str) -> Vec<String> {
     let normalized = normalize(name);
     let mut terms: Vec<String> = Vec::new();
@@ -49,6 +49,132 @@ pub fn index_terms(name: &str) -> Vec<String> {
     terms.sort();
     terms.dedup();
     terms
+}
+
+/// The parts of a name as a two-level database index stores them per person: the
+/// normalised name split into parts (Ter-/Der- prefixes joined, patronymic markers
+/// dropped), sorted, without repeats. [`token_terms`] of each part is the vocabulary entry.
+pub fn index_tokens(name: &str) -> Vec<String> {
+    let normalized = normalize(name);
+    let mut tokens: Vec<String> = split_tokens(&normalized)
+        .tokens
+        .into_iter()
+        .map(|t| t.into_owned())
+        .collect();
+    tokens.sort_unstable();
+    tokens.dedup();
+    tokens
+}
+
+/// The vocabulary entry of one distinct name part in a two-level database index: the
+/// matching keys of each of its readings and the padded trigrams of those keys (what
+/// [`NameIndex`] keeps per vocabulary entry in memory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenTerms {
+    /// Matching keys, one per reading, sorted, without repeats.
+    pub keys: Vec<String>,
+    /// Trigrams of all the keys, sorted, without repeats.
+    pub grams: Vec<String>,
+}
+
+/// The vocabulary entry of a name part as produced by [`index_tokens`].
+pub fn token_terms(token: &str) -> TokenTerms {
+    let t = token_data(token);
+    let mut keys: Vec<String> = t.forms.iter().map(|f| f.key.clone()).collect();
+    let mut grams: Vec<String> = t.forms.iter().flat_map(|f| ngrams(&f.key)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    grams.sort_unstable();
+    grams.dedup();
+    TokenTerms { keys, grams }
+}
+
+/// How to look one query part up in a two-level database index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryPart {
+    /// Vocabulary entries holding any of these keys are candidates.
+    pub keys: Vec<String>,
+    /// Trigrams of the part's keys with their multiplicity; vocabulary entries whose
+    /// trigrams add up to at least `min_shared` are candidates too.
+    pub grams: Vec<(String, u32)>,
+    /// The least shared trigram weight for a candidate found through trigrams.
+    pub min_shared: u32,
+}
+
+/// A name query against a two-level database index, run in three steps by the caller:
+/// for each of [`IndexQuery::parts`], fetch the vocabulary entries it reaches (by key, or
+/// by enough shared trigrams) and keep those [`IndexQuery::score_token`] accepts; fetch
+/// the persons holding accepted entries, ranked by the sum over query parts of their best
+/// part score; score the best few hundred exactly with [`similarity_prepared`] against
+/// [`IndexQuery::prepared`]. This is the retrieval of [`NameIndex::search`] with the
+/// vocabulary and the postings in a database.
+///
+/// [`similarity_prepared`]: crate::similarity_prepared
+#[derive(Debug, Clone)]
+pub struct IndexQuery {
+    prepared: PreparedName,
+    parts: Vec<QueryPart>,
+}
+
+impl IndexQuery {
+    /// Plans the lookup of `query` (its first eight parts; initials are not looked up).
+    pub fn new(query: &str) -> Self {
+        let prepared = PreparedName::new(query);
+        let parts = prepared
+            .token_data()
+            .iter()
+            .take(MAX_QUERY_PARTS)
+            .map(|t| {
+                if t.is_initial {
+                    return QueryPart {
+                        keys: Vec::new(),
+                        grams: Vec::new(),
+                        min_shared: 1,
+                    };
+                }
+                let mut keys: Vec<String> = t.forms.iter().map(|f| f.key.clone()).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                // As in `NameIndex::match_vocabulary`: every trigram of every reading
+                // counts, repeats included, and the share is that of the longest reading.
+                let mut weights: HashMap<String, u32> = HashMap::default();
+                let mut needed = 1usize;
+                for f in &t.forms {
+                    let grams: Vec<String> = ngrams(&f.key).collect();
+                    needed = needed.max((grams.len() as f64 * GRAM_SHARE).ceil() as usize);
+                    for g in grams {
+                        *weights.entry(g).or_insert(0) += 1;
+                    }
+                }
+                let mut grams: Vec<(String, u32)> = weights.into_iter().collect();
+                grams.sort_unstable();
+                QueryPart {
+                    keys,
+                    grams,
+                    min_shared: u32::try_from(needed).unwrap_or(u32::MAX),
+                }
+            })
+            .collect();
+        IndexQuery { prepared, parts }
+    }
+
+    /// The parts to look up, in query order (an initial's part has no keys or trigrams).
+    pub fn parts(&self) -> &[QueryPart] {
+        &self.parts
+    }
+
+    /// The score of vocabulary entry `token` (an [`index_tokens`] part) against query part
+    /// `part`, or `None` if it is too weak to follow to its persons.
+    pub fn score_token(&self, part: usize, token: &str) -> Option<f64> {
+        let q = self.prepared.token_data().get(part)?;
+        let s = token_score(q, &token_data(token));
+        (s >= TOKEN_FLOOR).then_some(s)
+    }
+
+    /// The query, prepared for exact scoring of the candidates.
+    pub fn prepared(&self) -> &PreparedName {
+        &self.prepared
+    }
 }
 
 /// A pure in-memory search index over person names.
@@ -362,6 +488,27 @@ mod tests {
             index_terms("Рубен Варданян"),
             index_terms("Ruben Vardanian")
         );
+    }
+
+    #[test]
+    fn two_level_terms_cover_every_reading() {
+        assert_eq!(
+            index_tokens("Ter Petrosyan Armen Armen"),
+            vec!["armen".to_owned(), "ter-petrosyan".to_owned()]
+        );
+        let t = token_terms("vardanyan");
+        assert_eq!(t.keys, vec!["vardanian".to_owned()]);
+        assert!(t.grams.contains(&"^va".to_owned()) && t.grams.contains(&"an$".to_owned()));
+        // Across scripts the same part has the same vocabulary entry keys.
+        assert_eq!(token_terms("варданян").keys, t.keys);
+        let q = IndexQuery::new("Ruben Vardanian");
+        assert_eq!(q.parts().len(), 2);
+        assert!(q.parts()[1].keys.contains(&"vardanian".to_owned()));
+        assert!(q.parts()[1].min_shared >= 4);
+        assert!(q.score_token(1, "վարդանյան").is_some());
+        assert!(q.score_token(1, "petrosyan").is_none());
+        assert!(q.score_token(7, "ruben").is_none());
+        assert!(IndexQuery::new("R. Vardanian").parts()[0].keys.is_empty());
     }
 
     #[test]

@@ -21,11 +21,11 @@
 //! Latin input is ambiguous (j may be y or dzh; x may be kh or ks; German "sch"), so a
 //! token has up to four readings, each keyed; two tokens agree if any keys agree.
 
+use crate::fxhash::FxHashMap;
 use crate::roles::Role;
 use crate::script::{script_of, Script};
 use crate::translit::translit_token;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The suffix class found at the end of a key.
@@ -192,29 +192,46 @@ fn is_marker(tok: &str) -> bool {
 pub(crate) fn token_data(tok: &str) -> TokenData {
     let script = script_of(tok);
     let primary = translit_token(tok, false);
-    let mut readings: Vec<String> = Vec::with_capacity(2);
-    match script {
-        Script::Cyrillic => {
-            readings.push(primary.text.clone());
-            if primary.has_cyrillic_g || primary.has_schwa {
-                readings.push(translit_token(tok, true).text);
-            }
-        }
-        Script::Latin | Script::Mixed if !primary.azerbaijani && primary.text.is_ascii() => {
-            latin_readings(&primary.text, &mut readings);
-        }
-        _ => {
-            readings.push(primary.text.clone());
-            if primary.has_schwa {
-                readings.push(translit_token(tok, true).text);
-            }
-        }
-    }
-    let mut forms: Vec<KeyForm> = Vec::with_capacity(readings.len());
-    for r in &readings {
+    let mut forms: Vec<KeyForm> = Vec::with_capacity(2);
+    // Readings that give a key already found are not kept twice.
+    let add = |forms: &mut Vec<KeyForm>, r: &str| {
         let f = key_form(r);
         if !forms.iter().any(|g| g.key == f.key) {
             forms.push(f);
+        }
+    };
+    match script {
+        Script::Latin | Script::Mixed
+            if !primary.azerbaijani
+                && primary.text.is_ascii()
+                && !primary
+                    .text
+                    .bytes()
+                    .any(|b| matches!(b, b'x' | b'j' | b'c' | b'z')) =>
+        {
+            // Without x, j, c or z an ASCII spelling has one reading (see `latin_readings`).
+            add(&mut forms, &primary.text);
+        }
+        Script::Latin | Script::Mixed if !primary.azerbaijani && primary.text.is_ascii() => {
+            let mut readings: Vec<String> = Vec::new();
+            latin_readings(&primary.text, &mut readings);
+            for (i, r) in readings.iter().enumerate() {
+                if !readings[..i].contains(r) {
+                    add(&mut forms, r);
+                }
+            }
+        }
+        Script::Cyrillic => {
+            add(&mut forms, &primary.text);
+            if primary.has_cyrillic_g || primary.has_schwa {
+                add(&mut forms, &translit_token(tok, true).text);
+            }
+        }
+        _ => {
+            add(&mut forms, &primary.text);
+            if primary.has_schwa {
+                add(&mut forms, &translit_token(tok, true).text);
+            }
         }
     }
     let own_role = match forms.first().map(|f| f.suffix) {
@@ -224,7 +241,8 @@ pub(crate) fn token_data(tok: &str) -> TokenData {
         }
         _ => Role::Unknown,
     };
-    let is_initial = tok.chars().count() == 1 && tok.chars().all(char::is_alphanumeric);
+    let mut chars = tok.chars();
+    let is_initial = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphanumeric());
     let first = primary
         .text
         .bytes()
@@ -639,10 +657,10 @@ pub(crate) const LEXICON: &[&[&str]] = &[
     &["mahir", "magir"],
 ];
 
-fn lexicon() -> &'static HashMap<Vec<u8>, Vec<u8>> {
-    static LEX: OnceLock<HashMap<Vec<u8>, Vec<u8>>> = OnceLock::new();
+fn lexicon() -> &'static FxHashMap<Vec<u8>, Vec<u8>> {
+    static LEX: OnceLock<FxHashMap<Vec<u8>, Vec<u8>>> = OnceLock::new();
     LEX.get_or_init(|| {
-        let mut m = HashMap::new();
+        let mut m = FxHashMap::default();
         for group in LEXICON {
             let Some(first) = group.first() else { continue };
             let canon = skeleton(first);
@@ -822,7 +840,7 @@ mod tests {
 
     #[test]
     fn lexicon_groups_are_disjoint() {
-        let mut seen: HashMap<Vec<u8>, &str> = HashMap::new();
+        let mut seen: std::collections::HashMap<Vec<u8>, &str> = std::collections::HashMap::new();
         for g in LEXICON {
             for v in g.iter() {
                 let s = skeleton(v);

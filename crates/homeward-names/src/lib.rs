@@ -21,8 +21,8 @@
 //!    for each folding rule.
 //! 5. [`similarity`]: part-aware, order-tolerant score in [0, 1]; [`same_name`] compares it
 //!    with [`SAME_NAME_THRESHOLD`].
-//! 6. [`NameIndex`]: in-memory search by keys and n-grams; [`index_terms`] is what a
-//!    database-backed index stores per name.
+//! 6. [`NameIndex`]: in-memory search by keys and n-grams; [`index_tokens`],
+//!    [`token_terms`] and [`IndexQuery`] are the same index split for a database.
 //!
 //! # Decisions
 //! * Gender forms of a surname or a patronymic are the same name (Aliyev = Aliyeva,
@@ -39,11 +39,13 @@
 //!   (Joukov) are not recognised; the misses are listed by the `variant_table` test.
 //!
 //! # Search in a database
-//! Store `(person_id, term)` rows from [`index_terms`] for every name of a person. For a
-//! query, compute its terms, select the persons sharing the most terms (keys "k:" weigh
-//! most), and score the best few hundred with [`similarity_prepared`]. [`NameIndex`] does
-//! the same in memory, with the token scores memoised per query.
+//! Two levels, as [`NameIndex`] does in memory: per person, the parts of its names
+//! ([`index_tokens`], a few rows); per distinct part, once, its keys and key trigrams
+//! ([`token_terms`], the vocabulary). A query ([`IndexQuery`]) reaches vocabulary entries
+//! by key or by shared trigrams, scores them against its parts, follows the good ones to
+//! their persons, and scores the best few hundred exactly with [`similarity_prepared`].
 
+pub mod fuzzing;
 mod fxhash;
 mod index;
 mod keys;
@@ -53,7 +55,9 @@ mod score;
 mod script;
 mod translit;
 
-pub use index::{index_terms, ngrams, NameIndex};
+pub use index::{
+    index_terms, index_tokens, ngrams, token_terms, IndexQuery, NameIndex, QueryPart, TokenTerms,
+};
 pub use keys::Suffix;
 pub use normalize::normalize;
 pub use score::{CROSS_SUFFIX_SCORE, INITIAL_SCORE};

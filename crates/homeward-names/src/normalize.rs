@@ -55,14 +55,19 @@ fn is_plain(c: char) -> bool {
             | '\u{0561}'..='\u{0586}' | '\u{0259}' | '\u{018F}' | 'ğ' | 'Ğ' | 'ş' | 'Ş' | 'ı')
 }
 
-/// Lower case of a character for which `is_plain` holds (always one character).
+/// Lower case of a character for which `is_plain` holds (always one character), without
+/// the Unicode case tables: the upper-case ranges of the plain set map by a fixed offset,
+/// and every other plain character is already lower case (or has no case).
 fn lower_plain(c: char) -> char {
     let u = c as u32;
     let l = match u {
         0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x410..=0x42F => u + 0x20,
         0x400..=0x40F => u + 0x50,
         0x531..=0x556 => u + 0x30,
-        _ => return c.to_lowercase().next().unwrap_or(c),
+        // Ğ, Ş (Latin Extended-A pairs: lower case is the next code point) and Ə.
+        0x11E | 0x15E => u + 1,
+        0x18F => 0x259,
+        _ => return c,
     };
     char::from_u32(l).unwrap_or(c)
 }
@@ -80,11 +85,20 @@ pub fn normalize(name: &str) -> String {
         );
         return out;
     }
-    let plain = name.chars().all(is_plain);
+    // Optimistically in one pass: most names hold only plain characters; the first other
+    // one stops the pass and the name is redone through Unicode normalisation.
+    let mut plain = true;
+    push_filtered(
+        &mut out,
+        name.chars().map_while(|c| {
+            plain &= is_plain(c);
+            plain.then(|| lower_plain(c))
+        }),
+    );
     if plain {
-        push_filtered(&mut out, name.chars().map(lower_plain));
         return out;
     }
+    out.clear();
     if is_nfkc_quick(name.chars()) == IsNormalized::Yes {
         push_filtered(&mut out, name.chars().flat_map(char::to_lowercase));
     } else {
@@ -189,6 +203,22 @@ mod tests {
         assert_eq!(normalize("İsmayılov"), "ismayilov");
         assert_eq!(normalize("İSMAYILOV"), "ismayilov");
         assert_eq!(normalize("ƏLİYEV"), "əliyev");
+    }
+
+    #[test]
+    fn plain_lower_case_agrees_with_unicode() {
+        let plain = (0u32..0x600)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_plain(c));
+        for c in plain {
+            let mut unicode = c.to_lowercase();
+            let expected = unicode.next().unwrap_or(c);
+            assert!(
+                unicode.next().is_none(),
+                "{c:?} lowers to several characters"
+            );
+            assert_eq!(lower_plain(c), expected, "{c:?}");
+        }
     }
 
     #[test]

@@ -88,9 +88,22 @@ pub(crate) fn translit_token(token: &str, other_way: bool) -> Translit {
         t.text.push_str(token);
         return t;
     }
-    let chars: Vec<char> = token.chars().collect();
-    let cyr = cyrillic_variant(&chars);
-    let az = is_azerbaijani_latin(&chars);
+    // Name parts are short: their characters fit a stack buffer (a token of at most 64
+    // bytes has at most 64 characters), so no allocation per token.
+    let mut stack = ['\0'; 64];
+    let heap: Vec<char>;
+    let chars: &[char] = if token.len() <= stack.len() {
+        let mut n = 0;
+        for (slot, c) in stack.iter_mut().zip(token.chars()) {
+            *slot = c;
+            n += 1;
+        }
+        &stack[..n]
+    } else {
+        heap = token.chars().collect();
+        &heap
+    };
+    let (cyr, az) = classify(chars);
     t.azerbaijani = az;
     for (i, &c) in chars.iter().enumerate() {
         let prev = if i == 0 {
@@ -125,26 +138,32 @@ fn is_combining(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}')
 }
 
-fn cyrillic_variant(chars: &[char]) -> Cyr {
-    if chars.iter().any(|c| matches!(c, 'ў')) {
+/// The Cyrillic alphabet of a token (by the letters only some alphabets have) and whether
+/// it is Azerbaijani or Turkish Latin (ə, ğ or ş; or ç, ö or ü beside c, q or x), in one pass.
+fn classify(chars: &[char]) -> (Cyr, bool) {
+    let (mut belarusian, mut ukrainian, mut azerbaijani_cyr) = (false, false, false);
+    let (mut strong, mut weak, mut ambiguous) = (false, false, false);
+    for &c in chars {
+        match c {
+            'ў' => belarusian = true,
+            'і' | 'ї' | 'є' | 'ґ' => ukrainian = true,
+            'ә' | 'ғ' | 'һ' | 'ү' | 'ө' | 'ҹ' | 'ҝ' | 'ј' => azerbaijani_cyr = true,
+            'ə' | 'ğ' | 'ş' => strong = true,
+            'ç' | 'ö' | 'ü' => weak = true,
+            'c' | 'q' | 'x' => ambiguous = true,
+            _ => {}
+        }
+    }
+    let cyr = if belarusian {
         Cyr::Belarusian
-    } else if chars.iter().any(|c| matches!(c, 'і' | 'ї' | 'є' | 'ґ')) {
+    } else if ukrainian {
         Cyr::Ukrainian
-    } else if chars
-        .iter()
-        .any(|c| matches!(c, 'ә' | 'ғ' | 'һ' | 'ү' | 'ө' | 'ҹ' | 'ҝ' | 'ј'))
-    {
+    } else if azerbaijani_cyr {
         Cyr::Azerbaijani
     } else {
         Cyr::Russian
-    }
-}
-
-fn is_azerbaijani_latin(chars: &[char]) -> bool {
-    let strong = chars.iter().any(|c| matches!(c, 'ə' | 'ğ' | 'ş'));
-    let weak = chars.iter().any(|c| matches!(c, 'ç' | 'ö' | 'ü'));
-    let ambiguous = chars.iter().any(|c| matches!(c, 'c' | 'q' | 'x'));
-    strong || (weak && ambiguous)
+    };
+    (cyr, strong || (weak && ambiguous))
 }
 
 fn armenian(c: char, prev: Option<char>, next: Option<char>, initial: bool, t: &mut Translit) {

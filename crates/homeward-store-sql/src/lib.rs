@@ -4,15 +4,21 @@
 //! what differs (placeholders, connection set-up, migrations) lives in `dialect.rs`. The
 //! two migration trees are paired: same versions, same tables and columns (tested).
 
+mod audit;
+pub mod crypto;
 mod dialect;
+mod import;
 mod linkage;
 mod monitoring;
 mod rows;
 mod store;
+mod trust;
+pub use trust::sqlite_file;
 mod tx;
 
+pub use crypto::Keys;
 pub use dialect::Dialect;
-pub use store::{connect, SqlStore};
+pub use store::{connect, connect_with_keys, SqlStore};
 
 /// Errors of opening a SQL store.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,8 @@
 
 use crate::dialect::Dialect;
 use crate::rows::{self, q};
-use crate::store::{bind, bool_col, import_in, insert_rows, record_columns, SqlStore, Val};
+use crate::import::import_in;
+use crate::store::{bind, bool_col, insert_rows, record_columns, SqlStore, Val};
 use crate::tx::Tx;
 use async_trait::async_trait;
 use homeward_domain::{Field, Id, IdKind, Record};
@@ -442,17 +443,17 @@ async fn merge_tx(tx: &mut Tx, d: Dialect, req: &MergeRequest) -> Result<Decisio
     let s_terms = strings_tx(
         tx,
         d,
-        "SELECT term FROM name_terms WHERE person_id = ? ORDER BY term",
+        "SELECT token FROM name_tokens WHERE person_id = ? ORDER BY term",
         by_s(),
-        "term",
+        "token",
     )
     .await?;
     let t_terms: BTreeSet<String> = strings_tx(
         tx,
         d,
-        "SELECT term FROM name_terms WHERE person_id = ?",
+        "SELECT token FROM name_tokens WHERE person_id = ?",
         vec![t.into()],
-        "term",
+        "token",
     )
     .await?
     .into_iter()
@@ -471,12 +472,12 @@ async fn merge_tx(tx: &mut Tx, d: Dialect, req: &MergeRequest) -> Result<Decisio
         )
         .await?;
     }
-    exec_tx(tx, d, "DELETE FROM name_terms WHERE person_id = ?", by_s()).await?;
+    exec_tx(tx, d, "DELETE FROM name_tokens WHERE person_id = ?", by_s()).await?;
     insert_rows(
         tx,
         d,
-        "name_terms",
-        &["term", "person_id"],
+        "name_tokens",
+        &["token", "person_id"],
         added
             .iter()
             .map(|x| vec![x.as_str().into(), t.into()])
@@ -641,7 +642,7 @@ async fn undo_merge(
     update_in(
         tx,
         d,
-        "DELETE FROM name_terms WHERE person_id = ? AND term",
+        "DELETE FROM name_tokens WHERE person_id = ? AND token",
         vec![t.into()],
         &details.added_terms,
         "",
@@ -650,8 +651,8 @@ async fn undo_merge(
     insert_rows(
         tx,
         d,
-        "name_terms",
-        &["term", "person_id"],
+        "name_tokens",
+        &["token", "person_id"],
         details
             .source_terms
             .iter()
@@ -711,7 +712,7 @@ async fn undo_split(
     exec_tx(
         tx,
         d,
-        "DELETE FROM name_terms WHERE person_id = ?",
+        "DELETE FROM name_tokens WHERE person_id = ?",
         vec![n.into()],
     )
     .await?;
@@ -783,7 +784,7 @@ impl LinkageStore for SqlStore {
                 &mut tx,
                 d,
                 &format!(
-                    "SELECT term, person_id FROM name_terms WHERE person_id IN ({})",
+                    "SELECT token, person_id FROM name_tokens WHERE person_id IN ({})",
                     marks(chunk.len())
                 ),
                 texts(chunk),
@@ -793,7 +794,7 @@ impl LinkageStore for SqlStore {
                 terms
                     .entry(r.try_get("person_id").map_err(q)?)
                     .or_default()
-                    .insert(r.try_get("term").map_err(q)?);
+                    .insert(r.try_get("token").map_err(q)?);
             }
         }
         if let Some(missing) = existing_targets.iter().find(|t| !reviewed.contains_key(*t)) {
@@ -803,7 +804,7 @@ impl LinkageStore for SqlStore {
             reviewed.insert(p.id.as_str().to_owned(), p.reviewed);
         }
         let mut batch_terms: BTreeMap<&str, &Vec<String>> = BTreeMap::new();
-        for (p, t) in &batch.name_terms {
+        for (p, t) in &batch.names.person_tokens {
             batch_terms.insert(p.as_str(), t);
         }
         for p in &batch.persons {
@@ -888,7 +889,8 @@ impl LinkageStore for SqlStore {
             }
         }
         landed
-            .name_terms
+            .names
+            .person_tokens
             .retain(|(p, _)| !target_of.contains_key(p.as_str()));
         for (p, extra) in added_terms {
             if extra.is_empty() {
@@ -898,9 +900,9 @@ impl LinkageStore for SqlStore {
                 table: "persons",
                 column: "id",
             })?;
-            landed.name_terms.push((id, extra));
+            landed.names.person_tokens.push((id, extra));
         }
-        let outcome = import_in(&mut tx, d, landed).await?;
+        let outcome = import_in(&mut tx, d, &self.keys, landed).await?;
         if let ImportOutcome::AlreadyImported { .. } = outcome {
             tx.rollback().await.map_err(q)?;
             return Ok(outcome);
@@ -951,7 +953,7 @@ impl LinkageStore for SqlStore {
         for chunk in sorted.chunks(IN_CHUNK) {
             let sql = d
                 .sql(&format!(
-                    "SELECT DISTINCT person_id FROM name_terms WHERE term IN ({})",
+                    "SELECT DISTINCT t.person_id AS person_id FROM name_vocab_keys k JOIN name_tokens t ON t.token = k.token WHERE k.key IN ({})",
                     marks(chunk.len())
                 ))
                 .into_owned();
@@ -978,7 +980,9 @@ impl LinkageStore for SqlStore {
                 .await
                 .map_err(q)?;
             for r in &rows {
-                out.push(rows::record(r)?);
+                // Linkage compares the standard fields only: the sealed notes and original
+                // row are neither needed nor opened (no decryption, no sensitive read).
+                out.push(rows::record(r, None, None)?);
             }
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -997,7 +1001,7 @@ impl LinkageStore for SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(q)?;
-        rows.first().map(rows::record).transpose()
+        self.open_records(&rows).await.map(|mut v| v.pop())
     }
 
     async fn merge_persons(&self, req: MergeRequest) -> Result<Decision, StoreError> {
@@ -1066,8 +1070,8 @@ impl LinkageStore for SqlStore {
         insert_rows(
             &mut tx,
             d,
-            "name_terms",
-            &["term", "person_id"],
+            "name_tokens",
+            &["token", "person_id"],
             terms
                 .iter()
                 .map(|t| vec![t.as_str().into(), n.into()])

@@ -2,7 +2,8 @@
 //! PFIF notes.
 
 use crate::rows::{self, q};
-use crate::store::{bool_col, import_in, insert_rows, SqlStore, Val};
+use crate::import::import_in;
+use crate::store::{bool_col, insert_rows, SqlStore, Val};
 use async_trait::async_trait;
 use homeward_domain::{Enquiry, EnquiryState, Event, EventKind, Id, IdKind, Source};
 use homeward_store::{
@@ -245,48 +246,46 @@ impl MonitoringStore for SqlStore {
         let sought =
             serde_json::to_string(&f.sought).map_err(|e| StoreError::Query(e.to_string()))?;
         let mut tx = crate::tx::begin(&self.pool).await?;
-        insert_rows(
-            &mut tx,
-            d,
-            "enquiries",
-            &[
-                "id",
-                "received",
-                "sought_name",
-                "sought_birth_date",
-                "relation",
-                "contact",
-                "state",
-                "person_id",
-                "secret_hash",
-                "enquirer_name",
-                "consent_to_share",
-                "sought_fields",
-                "answer",
-                "decided_by",
-                "decided_at",
-                "close_reason",
-            ],
-            vec![vec![
-                (&e.id).into(),
-                e.received.to_string().into(),
-                e.sought_name.clone().into(),
-                e.sought_birth_date.map(|b| b.to_string()).into(),
-                e.relation.clone().into(),
-                e.contact.clone().into(),
-                e.state.as_str().into(),
-                e.person_id.as_ref().into(),
-                secret_hash.into(),
-                f.enquirer_name.clone().into(),
-                Val::Bool(f.consent_to_share),
-                sought.into(),
-                f.answer.clone().into(),
-                f.decided_by.clone().into(),
-                f.decided_at.clone().into(),
-                f.close_reason.clone().into(),
-            ]],
-        )
-        .await?;
+        let mut sealer = crate::crypto::Sealer::new(&self.keys);
+        let columns = [
+            "id",
+            "received",
+            "sought_name",
+            "sought_birth_date",
+            "relation",
+            "contact",
+            "state",
+            "person_id",
+            "secret_hash",
+            "enquirer_name",
+            "consent_to_share",
+            "sought_fields",
+            "answer",
+            "decided_by",
+            "decided_at",
+            "close_reason",
+        ];
+        let mut rows = vec![vec![
+            (&e.id).into(),
+            e.received.to_string().into(),
+            e.sought_name.clone().into(),
+            e.sought_birth_date.map(|b| b.to_string()).into(),
+            e.relation.clone().into(),
+            e.contact.clone().into(),
+            e.state.as_str().into(),
+            e.person_id.as_ref().into(),
+            secret_hash.into(),
+            f.enquirer_name.clone().into(),
+            Val::Bool(f.consent_to_share),
+            sought.into(),
+            f.answer.clone().into(),
+            f.decided_by.clone().into(),
+            f.decided_at.clone().into(),
+            f.close_reason.clone().into(),
+        ]];
+        sealer.seal_rows("enquiries", &columns, &mut rows)?;
+        insert_rows(&mut tx, d, "enquiries", &columns, rows).await?;
+        sealer.finish(&mut tx, d).await?;
         crate::tx::commit(tx).await
     }
 
@@ -297,9 +296,16 @@ impl MonitoringStore for SqlStore {
                 vec![],
             )
             .await?;
-        rows.iter()
-            .map(|r| enquiry_row(r).map(|(f, _)| f))
-            .collect()
+        let files = rows
+            .iter()
+            .map(enquiry_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self
+            .open_contacts(files)
+            .await?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect())
     }
 
     async fn enquiry(&self, id: &Id) -> Result<Option<(EnquiryFile, String)>, StoreError> {
@@ -309,7 +315,13 @@ impl MonitoringStore for SqlStore {
                 vec![id.into()],
             )
             .await?;
-        rows.first().map(enquiry_row).transpose()
+        let files = rows
+            .first()
+            .map(enquiry_row)
+            .transpose()?
+            .into_iter()
+            .collect();
+        Ok(self.open_contacts(files).await?.pop())
     }
 
     async fn decide_enquiry(&self, dcs: EnquiryDecision) -> Result<(), StoreError> {
@@ -353,7 +365,7 @@ impl MonitoringStore for SqlStore {
                 Some(r) => r.try_get::<String, _>("id").map_err(q)?,
                 None => given.clone(),
             };
-            let out = import_in(&mut tx, d, b).await?;
+            let out = import_in(&mut tx, d, &self.keys, b).await?;
             if matches!(out, ImportOutcome::AlreadyImported { .. }) {
                 skipped.insert(given.clone());
             }
@@ -428,5 +440,37 @@ impl MonitoringStore for SqlStore {
         rows.first()
             .map(|r| rows::id(r, "person_id", "records", IdKind::Person))
             .transpose()
+    }
+}
+
+impl SqlStore {
+    /// Opens the sealed contacts of enquiries read from the database and logs the reads.
+    async fn open_contacts(
+        &self,
+        mut files: Vec<(EnquiryFile, String)>,
+    ) -> Result<Vec<(EnquiryFile, String)>, StoreError> {
+        let items: Vec<(String, &'static str, Option<String>)> = files
+            .iter()
+            .map(|(f, _)| {
+                (
+                    f.enquiry.id.as_str().to_owned(),
+                    "contact",
+                    f.enquiry.contact.clone(),
+                )
+            })
+            .collect();
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "enquiries", items)
+                .await?;
+        for ((f, _), v) in files.iter_mut().zip(opened) {
+            f.enquiry.contact = v;
+        }
+        self.note_reads("enquiries", &read).await?;
+        Ok(files)
     }
 }

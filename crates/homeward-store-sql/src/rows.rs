@@ -44,10 +44,20 @@ pub(crate) fn date(
         .map_err(|_| StoreError::Corrupt { table, column: col })
 }
 
-pub(crate) fn record(row: &AnyRow) -> Result<Record, StoreError> {
+/// A record from its row, with `notes` and `original` already decrypted (a record whose
+/// key was destroyed has neither).
+pub(crate) fn record(
+    row: &AnyRow,
+    notes: Option<String>,
+    original: Option<String>,
+) -> Result<Record, StoreError> {
     let mut fields = StandardFields::default();
     for f in Field::ALL {
-        let v: Option<String> = row.try_get(f.name()).map_err(q)?;
+        let v: Option<String> = if *f == Field::Notes {
+            notes.clone()
+        } else {
+            row.try_get(f.name()).map_err(q)?
+        };
         if let Some(v) = v {
             fields.set(*f, &v).map_err(|_| StoreError::Corrupt {
                 table: "records",
@@ -55,12 +65,13 @@ pub(crate) fn record(row: &AnyRow) -> Result<Record, StoreError> {
             })?;
         }
     }
-    let original: String = row.try_get("original").map_err(q)?;
-    let original: Vec<(String, String)> =
-        serde_json::from_str(&original).map_err(|_| StoreError::Corrupt {
+    let original: Vec<(String, String)> = match original {
+        None => Vec::new(),
+        Some(text) => serde_json::from_str(&text).map_err(|_| StoreError::Corrupt {
             table: "records",
             column: "original",
-        })?;
+        })?,
+    };
     let row_number: i64 = row.try_get("row_number").map_err(q)?;
     Ok(Record {
         id: id(row, "id", "records", IdKind::Record)?,

@@ -1,5 +1,6 @@
 //! `SqlStore`: the `Store` contract on an `sqlx::AnyPool`.
 
+use crate::crypto::{Keys, Sealer};
 use crate::dialect::{sqlite_path, Dialect};
 use crate::rows::{self, q, RECORD_FIXED};
 use crate::SqlError;
@@ -9,7 +10,7 @@ use homeward_domain::{
     VisitConditions, VisitFinding,
 };
 use homeward_store::{
-    ChangeSet, Counts, ImportBatch, ImportOutcome, NameCandidate, Store, StoreError,
+    ChangeSet, Counts, ImportHeader, ImportStart, NameCandidate, ScoredToken, Store, StoreError,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -23,6 +24,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub(crate) enum Val {
     Text(Option<String>),
     Int(i64),
+    Real(f64),
     Bool(bool),
     Float(Option<f64>),
 }
@@ -58,14 +60,25 @@ impl From<Option<&Id>> for Val {
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) dialect: Dialect,
+    pub(crate) keys: Keys,
+    pub(crate) url: String,
 }
 
-/// Opens (creating if needed) the database at `url` and runs the migrations.
+/// Opens (creating if needed) the database at `url` and runs the migrations, with the
+/// master key found by [`Keys::resolve`] (environment, key file, or for SQLite a key file
+/// next to the database).
 ///
 /// A new SQLite file is created readable and writable by its owner only; SQLite gives its
 /// WAL and shared-memory files the same permissions.
 pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+    let keys = Keys::resolve(url)?;
+    connect_with_keys(url, keys).await
+}
+
+/// Opens the database at `url` with the given master keys (see [`connect`]).
+pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreError> {
     sqlx::any::install_default_drivers();
+    let original_url = url.to_owned();
     let dialect = Dialect::of_url(url).map_err(|e| StoreError::Connect(e.to_string()))?;
     let mut url = url.to_owned();
     if dialect == Dialect::Sqlite {
@@ -109,7 +122,17 @@ pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
         .run(&pool)
         .await
         .map_err(|e| StoreError::Migrate(e.to_string()))?;
-    Ok(SqlStore { pool, dialect })
+    let fresh = {
+        let mut conn = pool.acquire().await.map_err(q)?;
+        crate::audit::install_triggers(&mut conn).await?
+    };
+    crate::audit::baseline(&pool, &fresh).await?;
+    Ok(SqlStore {
+        pool,
+        dialect,
+        keys,
+        url: original_url,
+    })
 }
 
 #[cfg(unix)]
@@ -140,6 +163,24 @@ impl SqlStore {
     /// The dialect of this store.
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The master keys this store seals and opens sensitive fields with.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The same store with other master keys (after a rotation).
+    pub fn with_keys(&self, keys: Keys) -> SqlStore {
+        SqlStore {
+            keys,
+            ..self.clone()
+        }
+    }
+
+    /// The URL the store was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The underlying pool, for tests and maintenance commands of this crate's users.
@@ -184,6 +225,7 @@ pub(crate) fn bind<'q>(
     match v {
         Val::Text(t) => query.bind(t),
         Val::Int(i) => query.bind(i),
+        Val::Real(x) => query.bind(x),
         Val::Bool(b) => query.bind(b),
         Val::Float(f) => query.bind(f),
     }
@@ -234,20 +276,6 @@ pub(crate) async fn insert_rows(
     Ok(())
 }
 
-fn term_rows(terms: &[(Id, Vec<String>)]) -> Vec<Vec<Val>> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for (pid, terms) in terms {
-        out.extend(terms.iter().map(|t| (t.as_str(), pid.as_str())));
-    }
-    // In key order (and without repeats), so that the index is appended to rather than
-    // written at random places.
-    out.sort_unstable();
-    out.dedup();
-    out.into_iter()
-        .map(|(t, p)| vec![t.into(), p.into()])
-        .collect()
-}
-
 fn event_rows(events: &[&Event]) -> Vec<Vec<Val>> {
     events
         .iter()
@@ -265,22 +293,7 @@ fn event_rows(events: &[&Event]) -> Vec<Vec<Val>> {
         .collect()
 }
 
-fn record_values(r: &Record, import_id: &str) -> Result<Vec<Val>, StoreError> {
-    let original =
-        serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
-    let mut v: Vec<Val> = Vec::with_capacity(RECORD_FIXED.len() + Field::ALL.len() + 1);
-    v.push((&r.id).into());
-    v.push((&r.source_id).into());
-    v.push((&r.person_id).into());
-    v.push(import_id.into());
-    v.push(Val::Int(i64::try_from(r.row_number).unwrap_or(i64::MAX)));
-    for f in Field::ALL {
-        v.push(r.fields.get(*f).into());
-    }
-    v.push(original.into());
-    Ok(v)
-}
-
+/// The columns of `records`, in table order.
 pub(crate) fn record_columns() -> Vec<&'static str> {
     let mut c: Vec<&'static str> = RECORD_FIXED.to_vec();
     c.extend(Field::ALL.iter().map(|f| f.name()));
@@ -296,102 +309,6 @@ pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     }
 }
 
-/// Writes one import batch inside `tx` (shared by `Store::import` and the PFIF import, which
-/// writes several batches and their notes in one transaction). Returns `AlreadyImported`
-/// without writing when the file was imported into the source before.
-pub(crate) async fn import_in(
-    tx: &mut crate::tx::Tx,
-    d: Dialect,
-    batch: ImportBatch,
-) -> Result<ImportOutcome, StoreError> {
-    let existing = sqlx::query(&d.sql("SELECT id FROM sources WHERE name = ?"))
-        .bind(batch.source.name.clone())
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(q)?;
-    let (source_id, new_source) = match existing {
-        Some(row) => (row.try_get::<String, _>("id").map_err(q)?, false),
-        None => {
-            sqlx::query(&d.sql("INSERT INTO sources (id, name, description) VALUES (?, ?, ?)"))
-                .bind(batch.source.id.as_str().to_owned())
-                .bind(batch.source.name.clone())
-                .bind(batch.source.description.clone())
-                .execute(&mut **tx)
-                .await
-                .map_err(q)?;
-            (batch.source.id.as_str().to_owned(), true)
-        }
-    };
-    let earlier = sqlx::query(
-        &d.sql("SELECT imported_at FROM imports WHERE source_id = ? AND file_sha256 = ?"),
-    )
-    .bind(source_id.clone())
-    .bind(batch.file_sha256.clone())
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(q)?;
-    if let Some(row) = earlier {
-        let at: String = row.try_get("imported_at").map_err(q)?;
-        return Ok(ImportOutcome::AlreadyImported { at });
-    }
-    // The import's own id is derived from the source and file hash: unique by the
-    // constraint above, and meaningless to anyone who sees it.
-    let hash: String = batch.file_sha256.chars().take(24).collect();
-    let source_part = source_id
-        .split_once('_')
-        .map_or(source_id.as_str(), |(_, r)| r);
-    let import_id = format!("imp_{hash}_{source_part}");
-    sqlx::query(&d.sql(
-        "INSERT INTO imports (id, source_id, file_sha256, file_name, records, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-    ))
-    .bind(import_id.clone())
-    .bind(source_id.clone())
-    .bind(batch.file_sha256.clone())
-    .bind(batch.file_name.clone())
-    .bind(i64::try_from(batch.records.len()).unwrap_or(i64::MAX))
-    .bind(batch.imported_at.clone())
-    .execute(&mut **tx)
-    .await
-    .map_err(q)?;
-    insert_rows(
-        tx,
-        d,
-        "persons",
-        &["id", "display_name", "reviewed"],
-        batch
-            .persons
-            .iter()
-            .map(|p| {
-                vec![
-                    (&p.id).into(),
-                    p.display_name.clone().into(),
-                    Val::Bool(p.reviewed),
-                ]
-            })
-            .collect(),
-    )
-    .await?;
-    let source_id_val = source_id.clone();
-    let mut values = Vec::with_capacity(batch.records.len());
-    for r in &batch.records {
-        let mut v = record_values(r, &import_id)?;
-        v[1] = Val::Text(Some(source_id_val.clone()));
-        values.push(v);
-    }
-    insert_rows(tx, d, "records", &record_columns(), values).await?;
-    insert_rows(
-        tx,
-        d,
-        "name_terms",
-        &["term", "person_id"],
-        term_rows(&batch.name_terms),
-    )
-    .await?;
-    Ok(ImportOutcome::Imported {
-        records: batch.records.len() as u64,
-        new_source,
-    })
-}
 
 #[async_trait]
 impl Store for SqlStore {
@@ -413,15 +330,8 @@ impl Store for SqlStore {
         })
     }
 
-    async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
-        let mut tx = crate::tx::begin(&self.pool).await?;
-        let outcome = import_in(&mut tx, self.dialect, batch).await?;
-        if matches!(outcome, ImportOutcome::AlreadyImported { .. }) {
-            tx.rollback().await.map_err(q)?;
-        } else {
-            crate::tx::commit(tx).await?;
-        }
-        Ok(outcome)
+    async fn begin_import(&self, header: ImportHeader) -> Result<ImportStart, StoreError> {
+        self.start_import(header).await
     }
 
     async fn sources(&self) -> Result<Vec<Source>, StoreError> {
@@ -431,7 +341,8 @@ impl Store for SqlStore {
                 vec![],
             )
             .await?;
-        rows.iter()
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok(Source {
                     id: rows::id(r, "id", "sources", IdKind::Source)?,
@@ -439,7 +350,30 @@ impl Store for SqlStore {
                     description: r.try_get("description").map_err(q)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Source>, StoreError>>()?;
+        let items: Vec<(String, &'static str, Option<String>)> = out
+            .iter()
+            .map(|s| {
+                (
+                    s.id.as_str().to_owned(),
+                    "description",
+                    s.description.clone(),
+                )
+            })
+            .collect();
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.is_some())
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "sources", items)
+                .await?;
+        for (s, v) in out.iter_mut().zip(opened) {
+            s.description = v;
+        }
+        self.note_reads("sources", &read).await?;
+        Ok(out)
     }
 
     async fn source_by_name(&self, name: &str) -> Result<Option<Source>, StoreError> {
@@ -470,7 +404,7 @@ impl Store for SqlStore {
             record_columns().join(",")
         );
         let rows = self.fetch_all(&sql, vec![person.into()]).await?;
-        rows.iter().map(rows::record).collect()
+        self.open_records(&rows).await
     }
 
     async fn apply(&self, c: ChangeSet) -> Result<(), StoreError> {
@@ -567,60 +501,54 @@ impl Store for SqlStore {
                 ]);
             }
         }
-        insert_rows(
-            &mut tx,
-            d,
-            "visit_findings",
-            &[
-                "visit_id",
-                "position",
-                "person_id",
-                "health",
-                "items",
-                "messages_collected",
-                "messages_delivered",
-                "family_call",
-                "consent_share_with_family",
-                "conditions",
-                "consent_representations",
-                "consent_reports",
-            ],
-            findings,
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            d,
-            "enquiries",
-            &[
-                "id",
-                "received",
-                "sought_name",
-                "sought_birth_date",
-                "relation",
-                "contact",
-                "state",
-                "person_id",
-                "secret_hash",
-            ],
-            c.enquiries
-                .iter()
-                .map(|(e, secret_hash)| {
-                    vec![
-                        (&e.id).into(),
-                        e.received.to_string().into(),
-                        e.sought_name.clone().into(),
-                        e.sought_birth_date.map(|d| d.to_string()).into(),
-                        e.relation.clone().into(),
-                        e.contact.clone().into(),
-                        e.state.as_str().into(),
-                        e.person_id.as_ref().into(),
-                        secret_hash.clone().into(),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
+        let mut sealer = Sealer::new(&self.keys);
+        let finding_columns = [
+            "visit_id",
+            "position",
+            "person_id",
+            "health",
+            "items",
+            "messages_collected",
+            "messages_delivered",
+            "family_call",
+            "consent_share_with_family",
+            "conditions",
+            "consent_representations",
+            "consent_reports",
+        ];
+        let mut findings = findings;
+        sealer.seal_rows("visit_findings", &finding_columns, &mut findings)?;
+        insert_rows(&mut tx, d, "visit_findings", &finding_columns, findings).await?;
+        let enquiry_columns = [
+            "id",
+            "received",
+            "sought_name",
+            "sought_birth_date",
+            "relation",
+            "contact",
+            "state",
+            "person_id",
+            "secret_hash",
+        ];
+        let mut enquiry_rows: Vec<Vec<Val>> = c
+            .enquiries
+            .iter()
+            .map(|(e, secret_hash)| {
+                vec![
+                    (&e.id).into(),
+                    e.received.to_string().into(),
+                    e.sought_name.clone().into(),
+                    e.sought_birth_date.map(|d| d.to_string()).into(),
+                    e.relation.clone().into(),
+                    e.contact.clone().into(),
+                    e.state.as_str().into(),
+                    e.person_id.as_ref().into(),
+                    secret_hash.clone().into(),
+                ]
+            })
+            .collect();
+        sealer.seal_rows("enquiries", &enquiry_columns, &mut enquiry_rows)?;
+        insert_rows(&mut tx, d, "enquiries", &enquiry_columns, enquiry_rows).await?;
         insert_rows(
             &mut tx,
             d,
@@ -645,6 +573,7 @@ impl Store for SqlStore {
             }
             other => other,
         })?;
+        sealer.finish(&mut tx, d).await?;
         crate::tx::commit(tx).await
     }
 
@@ -722,7 +651,7 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, health, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
@@ -738,7 +667,9 @@ impl Store for SqlStore {
             };
             let f = VisitFinding {
                 person_id: rows::opt_id(r, "person_id", "visit_findings", IdKind::Person)?,
-                health: r.try_get("health").map_err(q)?,
+                // Health findings are sealed and read one at a time, logged, by the roles
+                // allowed to (TrustStore::finding_health); the bulk read never carries them.
+                health: None,
                 items: serde_json::from_str(&items).map_err(|_| StoreError::Corrupt {
                     table: "visit_findings",
                     column: "items",
@@ -760,31 +691,81 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn name_vocabulary(
+        &self,
+        keys: &[String],
+        grams: &[(String, u32)],
+        min_shared: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut out: Vec<String> = Vec::new();
+        if !keys.is_empty() {
+            let sql = format!(
+                "SELECT DISTINCT token FROM name_vocab_keys WHERE key IN ({})",
+                vec!["?"; keys.len()].join(",")
+            );
+            let rows = self
+                .fetch_all(&sql, keys.iter().map(|k| k.as_str().into()).collect())
+                .await?;
+            for r in &rows {
+                out.push(r.try_get("token").map_err(q)?);
+            }
+        }
+        if !grams.is_empty() {
+            let values = vec!["(?, CAST(? AS BIGINT))"; grams.len()].join(",");
+            let sql = format!(
+                "WITH q(gram, w) AS (VALUES {values}) \
+                 SELECT g.token AS token FROM name_vocab_grams g JOIN q ON q.gram = g.gram \
+                 GROUP BY g.token HAVING SUM(q.w) >= ?"
+            );
+            let mut binds: Vec<Val> = Vec::with_capacity(grams.len() * 2 + 1);
+            for (g, w) in grams {
+                binds.push(g.as_str().into());
+                binds.push(Val::Int(i64::from(*w)));
+            }
+            binds.push(Val::Int(i64::from(min_shared)));
+            let rows = self.fetch_all(&sql, binds).await?;
+            for r in &rows {
+                out.push(r.try_get("token").map_err(q)?);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
     async fn name_candidates(
         &self,
-        terms: &[String],
+        tokens: &[ScoredToken],
         limit: u32,
     ) -> Result<Vec<NameCandidate>, StoreError> {
-        if terms.is_empty() {
+        if tokens.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let marks = vec!["?"; terms.len()].join(",");
+        // Per person and query part the best score, summed over parts: an upper estimate of
+        // the exact score's ranking that the caller refines on the best `limit`.
+        let values =
+            vec!["(CAST(? AS BIGINT), ?, CAST(? AS DOUBLE PRECISION))"; tokens.len()].join(",");
         let sql = format!(
-            "SELECT t.person_id AS person_id, p.display_name AS display_name, COUNT(*) AS hits \
-             FROM name_terms t JOIN persons p ON p.id = t.person_id \
-             WHERE t.term IN ({marks}) GROUP BY t.person_id, p.display_name \
-             ORDER BY hits DESC, t.person_id LIMIT {limit}"
+            "WITH q(part, token, score) AS (VALUES {values}), \
+             best AS (SELECT t.person_id AS person_id, q.part AS part, MAX(q.score) AS s \
+                      FROM name_tokens t JOIN q ON q.token = t.token GROUP BY t.person_id, q.part) \
+             SELECT b.person_id AS person_id, p.display_name AS display_name, SUM(b.s) AS estimate \
+             FROM best b JOIN persons p ON p.id = b.person_id \
+             GROUP BY b.person_id, p.display_name ORDER BY estimate DESC, b.person_id LIMIT {limit}"
         );
-        let rows = self
-            .fetch_all(&sql, terms.iter().map(|t| t.as_str().into()).collect())
-            .await?;
+        let mut binds: Vec<Val> = Vec::with_capacity(tokens.len() * 3);
+        for t in tokens {
+            binds.push(Val::Int(i64::from(t.part)));
+            binds.push(t.token.as_str().into());
+            binds.push(Val::Real(t.score));
+        }
+        let rows = self.fetch_all(&sql, binds).await?;
         rows.iter()
             .map(|r| {
-                let hits: i64 = r.try_get("hits").map_err(q)?;
                 Ok(NameCandidate {
-                    person_id: rows::id(r, "person_id", "name_terms", IdKind::Person)?,
+                    person_id: rows::id(r, "person_id", "name_tokens", IdKind::Person)?,
                     display_name: r.try_get("display_name").map_err(q)?,
-                    hits: u32::try_from(hits).unwrap_or(u32::MAX),
+                    estimate: r.try_get("estimate").map_err(q)?,
                 })
             })
             .collect()
@@ -802,5 +783,45 @@ impl Store for SqlStore {
                 ))
             })
             .collect()
+    }
+}
+
+impl SqlStore {
+    /// Records from rows of `record_columns()`, with their sealed notes and original row
+    /// opened; the read of each sealed record is logged.
+    pub(crate) async fn open_records(&self, rows: &[AnyRow]) -> Result<Vec<Record>, StoreError> {
+        let mut items = Vec::with_capacity(rows.len() * 2);
+        for r in rows {
+            let id: String = r.try_get("id").map_err(q)?;
+            items.push((
+                id.clone(),
+                "notes",
+                r.try_get::<Option<String>, _>("notes").map_err(q)?,
+            ));
+            items.push((
+                id,
+                "original",
+                r.try_get::<Option<String>, _>("original").map_err(q)?,
+            ));
+        }
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let mut opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "records", items)
+                .await?
+                .into_iter();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let notes = opened.next().flatten();
+            let original = opened.next().flatten();
+            out.push(rows::record(r, notes, original)?);
+        }
+        let mut read = read;
+        read.dedup();
+        self.note_reads("records", &read).await?;
+        Ok(out)
     }
 }

@@ -1,6 +1,7 @@
 //! Every write transaction starts and ends here, so that what must happen in the same
-//! transaction as any change (the audit log, once it lands) is added in one place and
-//! cannot be forgotten by a new write path.
+//! transaction as any change (the audit log) is added in one place and cannot be forgotten
+//! by a new write path: `commit` turns the rows the audit triggers noted into log entries
+//! before it commits.
 
 use crate::rows::q;
 use homeward_store::StoreError;
@@ -15,6 +16,7 @@ pub(crate) async fn begin(pool: &AnyPool) -> Result<Tx, StoreError> {
 }
 
 /// Commits a write transaction; every write path commits through this function.
-pub(crate) async fn commit(tx: Tx) -> Result<(), StoreError> {
+pub(crate) async fn commit(mut tx: Tx) -> Result<(), StoreError> {
+    crate::audit::flush(&mut tx).await?;
     tx.commit().await.map_err(q)
 }

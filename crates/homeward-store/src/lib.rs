@@ -19,7 +19,13 @@ pub use monitoring::{
 };
 
 use async_trait::async_trait;
+
+pub mod trust;
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
+pub use trust::{
+    as_actor, current_actor, Account, AuditRow, KeyReport, PersonFacts, RowProblem, RowProblemKind,
+    TrustStore,
+};
 
 /// Errors of a storage backend.
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +72,8 @@ pub struct Counts {
     pub enquiries: u64,
 }
 
-/// One file's worth of records for one source, written all-or-nothing.
+/// One file's worth of records for one source, written all-or-nothing in one call (small
+/// imports, tests); large files are streamed through [`Store::begin_import`] instead.
 #[derive(Debug, Clone)]
 pub struct ImportBatch {
     /// The source; created if no source has this name yet.
@@ -79,10 +86,87 @@ pub struct ImportBatch {
     pub records: Vec<Record>,
     /// The new persons the records point at.
     pub persons: Vec<Person>,
-    /// Search terms per new person (derived from names; see homeward-names).
-    pub name_terms: Vec<(Id, Vec<String>)>,
+    /// The name search index of the new persons.
+    pub names: NameIndexRows,
     /// When the import ran (ISO 8601), passed in so tests are reproducible.
     pub imported_at: String,
+}
+
+/// What starts an import: which file goes into which source.
+#[derive(Debug, Clone)]
+pub struct ImportHeader {
+    /// The source; created if no source has this name yet.
+    pub source: Source,
+    /// SHA-256 of the file's bytes, hex: importing the same file into the same source twice is a no-op.
+    pub file_sha256: String,
+    /// The file's name (not its path), for the import log.
+    pub file_name: String,
+    /// When the import ran (ISO 8601), passed in so tests are reproducible.
+    pub imported_at: String,
+}
+
+/// A slice of an import, written inside the import's transaction.
+#[derive(Debug, Clone, Default)]
+pub struct ImportChunk {
+    /// Records; their `source_id` is replaced by the id the source has in the store.
+    pub records: Vec<Record>,
+    /// The new persons the records point at.
+    pub persons: Vec<Person>,
+    /// The name search index of these persons.
+    pub names: NameIndexRows,
+}
+
+/// Rows of the two-level name search index (see `homeward_names::index_tokens`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameIndexRows {
+    /// Per person, the normalised parts of its name.
+    pub person_tokens: Vec<(Id, Vec<String>)>,
+    /// Vocabulary entries for parts that may be new to the store; entries it already
+    /// holds are left as they are.
+    pub vocabulary: Vec<VocabularyEntry>,
+}
+
+/// One distinct name part of the search vocabulary, with its keys and key trigrams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabularyEntry {
+    /// The normalised part.
+    pub token: String,
+    /// Its matching keys.
+    pub keys: Vec<String>,
+    /// The trigrams of its keys.
+    pub grams: Vec<String>,
+}
+
+/// An import under way: one open transaction that chunks are written into. Dropping it
+/// without [`ImportWriter::commit`] rolls everything back.
+#[async_trait]
+pub trait ImportWriter: Send {
+    /// Writes a chunk inside the import's transaction.
+    async fn write(&mut self, chunk: ImportChunk) -> Result<(), StoreError>;
+    /// Commits the whole import.
+    async fn commit(self: Box<Self>) -> Result<ImportOutcome, StoreError>;
+    /// Abandons the import: nothing of it stays.
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// What [`Store::begin_import`] found.
+pub enum ImportStart {
+    /// The transaction is open: write the chunks, then commit.
+    Writing(Box<dyn ImportWriter>),
+    /// The same file was already imported into the same source: nothing to do.
+    AlreadyImported {
+        /// When the earlier import ran.
+        at: String,
+    },
+}
+
+impl std::fmt::Debug for ImportStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportStart::Writing(_) => f.write_str("Writing"),
+            ImportStart::AlreadyImported { at } => write!(f, "AlreadyImported({at})"),
+        }
+    }
 }
 
 /// What an import did.
@@ -117,28 +201,67 @@ pub struct ChangeSet {
     pub users: Vec<(User, String)>,
 }
 
-/// A person found by a name search before scoring: its id and the name texts to score.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A person found by a name search before exact scoring.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NameCandidate {
     /// The person.
     pub person_id: Id,
-    /// The person's display name.
+    /// The person's display name, to score exactly.
     pub display_name: String,
-    /// How many of the query's terms the person's index holds.
-    pub hits: u32,
+    /// The sum over query parts of the best score of the person's parts for that query part.
+    pub estimate: f64,
+}
+
+/// A name part the query reached, with the query part it stands for and its score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredToken {
+    /// Index of the query part.
+    pub part: u32,
+    /// The vocabulary entry (a normalised name part).
+    pub token: String,
+    /// Its score against the query part, in [0, 1].
+    pub score: f64,
 }
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + LinkageStore + MonitoringStore {
+pub trait Store: Send + Sync + LinkageStore + MonitoringStore + TrustStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 
     /// Counts of everything, for `homeward status`.
     async fn counts(&self) -> Result<Counts, StoreError>;
 
-    /// Writes an import batch in one transaction (or nothing, if the file was already imported).
-    async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError>;
+    /// Starts an import in a transaction of its own, unless the same file was already
+    /// imported into the same source.
+    async fn begin_import(&self, header: ImportHeader) -> Result<ImportStart, StoreError>;
+
+    /// Writes an import batch in one transaction (or nothing, if the file was already
+    /// imported): [`Store::begin_import`] with a single chunk.
+    async fn import(&self, batch: ImportBatch) -> Result<ImportOutcome, StoreError> {
+        let header = ImportHeader {
+            source: batch.source,
+            file_sha256: batch.file_sha256,
+            file_name: batch.file_name,
+            imported_at: batch.imported_at,
+        };
+        match self.begin_import(header).await? {
+            ImportStart::AlreadyImported { at } => Ok(ImportOutcome::AlreadyImported { at }),
+            ImportStart::Writing(mut w) => {
+                let chunk = ImportChunk {
+                    records: batch.records,
+                    persons: batch.persons,
+                    names: batch.names,
+                };
+                if let Err(e) = w.write(chunk).await {
+                    // The rollback's own failure is secondary: the write error is the news.
+                    let _ = w.rollback().await;
+                    return Err(e);
+                }
+                w.commit().await
+            }
+        }
+    }
 
     /// All sources, by name.
     async fn sources(&self) -> Result<Vec<Source>, StoreError>;
@@ -164,10 +287,20 @@ pub trait Store: Send + Sync + LinkageStore + MonitoringStore {
     /// All visits with findings, by date.
     async fn visits(&self) -> Result<Vec<Visit>, StoreError>;
 
-    /// Persons whose search index holds any of `terms`, most hits first, at most `limit`.
+    /// Name parts of the search vocabulary holding any of `keys`, or whose trigrams among
+    /// `grams` weigh `min_shared` or more (see `homeward_names::IndexQuery`), sorted.
+    async fn name_vocabulary(
+        &self,
+        keys: &[String],
+        grams: &[(String, u32)],
+        min_shared: u32,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Persons holding any of `tokens`, ranked by the sum over query parts of their best
+    /// token score (ties by id), at most `limit`.
     async fn name_candidates(
         &self,
-        terms: &[String],
+        tokens: &[ScoredToken],
         limit: u32,
     ) -> Result<Vec<NameCandidate>, StoreError>;
 

@@ -8,13 +8,18 @@ use homeward_domain::{
     DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Id, IdKind, PartialDate, Person,
     Record, Role, Source, StandardFields, User, Visit, VisitConditions, VisitFinding,
 };
-use homeward_store::{ChangeSet, ImportBatch, ImportOutcome, Store, StoreError};
+use homeward_store::{
+    ChangeSet, ImportBatch, ImportChunk, ImportHeader, ImportOutcome, ImportStart, NameIndexRows,
+    ScoredToken, Store, StoreError, VocabularyEntry,
+};
 mod monitoring;
 
 pub use monitoring::monitoring;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+
+pub mod trust;
 
 /// A seeded id generator, so that tests are reproducible.
 pub struct Ids(StdRng);
@@ -42,7 +47,7 @@ pub fn batch(ids: &mut Ids, source: &str, file_hash: &str, n: usize) -> ImportBa
     let family = ["Testyan", "Թեստյան", "Тестян", "Sampleyan", "Exampleian"];
     let mut records = Vec::new();
     let mut persons = Vec::new();
-    let mut name_terms = Vec::new();
+    let mut person_tokens = Vec::new();
     for i in 0..n {
         let person = ids.next(IdKind::Person);
         let fields = StandardFields {
@@ -53,7 +58,7 @@ pub fn batch(ids: &mut Ids, source: &str, file_hash: &str, n: usize) -> ImportBa
             ..StandardFields::default()
         };
         let name = fields.display_name().unwrap();
-        name_terms.push((person.clone(), vec![format!("t:{}", i % family.len())]));
+        person_tokens.push((person.clone(), vec![format!("tok{}", i % family.len())]));
         persons.push(Person {
             id: person.clone(),
             display_name: name,
@@ -77,7 +82,17 @@ pub fn batch(ids: &mut Ids, source: &str, file_hash: &str, n: usize) -> ImportBa
         file_name: "list.csv".into(),
         records,
         persons,
-        name_terms,
+        names: NameIndexRows {
+            person_tokens,
+            // tok0..tok4, each with one key and the grams "g{j}" and "shared".
+            vocabulary: (0..family.len())
+                .map(|j| VocabularyEntry {
+                    token: format!("tok{j}"),
+                    keys: vec![format!("key{j}")],
+                    grams: vec![format!("g{j}"), "shared".into()],
+                })
+                .collect(),
+        },
         imported_at: "2026-11-01T00:00:00Z".into(),
     }
 }
@@ -90,8 +105,10 @@ pub async fn conformance(store: &dyn Store) {
     failed_import_changes_nothing(store).await;
     change_sets_round_trip(store).await;
     failed_change_set_changes_nothing(store).await;
-    name_candidates_rank_by_hits(store).await;
+    name_index_finds_vocabulary_and_ranks_persons(store).await;
+    a_streamed_import_lands_whole_or_not_at_all(store).await;
     linkage::conformance(store).await;
+    trust::conformance(store).await;
     monitoring(store).await;
 }
 
@@ -169,7 +186,9 @@ async fn failed_import_changes_nothing(store: &dyn Store) {
     assert!(store.source_by_name("list-c").await.unwrap().is_none());
 }
 
-fn change_set(ids: &mut Ids, person: &Id, source: &Id) -> ChangeSet {
+/// A change set with a place, two events (one contesting the other), a visit with a finding,
+/// an enquiry and a user, about `person` and citing `source`.
+pub fn change_set(ids: &mut Ids, person: &Id, source: &Id) -> ChangeSet {
     let place = DetentionPlace {
         id: ids.next(IdKind::Place),
         name: "Facility North".into(),
@@ -259,7 +278,15 @@ async fn change_sets_round_trip(store: &dyn Store) {
     assert_eq!(events[0].date.to_string(), "2023-09", "less precise first");
     assert!(events[0].contests.is_some());
     let visits = store.visits().await.unwrap();
-    assert_eq!(visits, vec![visit]);
+    let mut without_health = visit;
+    for f in &mut without_health.findings {
+        f.health = None;
+    }
+    assert_eq!(
+        visits,
+        vec![without_health],
+        "health findings are read one at a time"
+    );
     assert_eq!(store.places().await.unwrap().len(), 1);
 }
 
@@ -277,18 +304,121 @@ async fn failed_change_set_changes_nothing(store: &dyn Store) {
     assert_eq!(store.places().await.unwrap().len(), 1);
 }
 
-async fn name_candidates_rank_by_hits(store: &dyn Store) {
+async fn name_index_finds_vocabulary_and_ranks_persons(store: &dyn Store) {
+    // Several imports carried the same vocabulary entries: each is held once.
+    let voc = |keys: &[&str], grams: &[(&str, u32)], min: u32| {
+        let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        let grams: Vec<(String, u32)> = grams.iter().map(|(g, w)| ((*g).to_owned(), *w)).collect();
+        async move { store.name_vocabulary(&keys, &grams, min).await.unwrap() }
+    };
+    assert_eq!(
+        voc(&["key1", "key3", "nokey"], &[], 1).await,
+        ["tok1", "tok3"]
+    );
+    assert_eq!(voc(&[], &[("g2", 1), ("shared", 1)], 2).await, ["tok2"]);
+    assert_eq!(
+        voc(&[], &[("shared", 1)], 1).await,
+        ["tok0", "tok1", "tok2", "tok3", "tok4"]
+    );
+    assert_eq!(voc(&[], &[("g2", 1), ("shared", 2)], 3).await, ["tok2"]);
+    assert!(voc(&[], &[("shared", 1)], 2).await.is_empty());
+    assert_eq!(voc(&["key4"], &[("g4", 1)], 1).await, ["tok4"]);
+
+    let scored = |part: u32, token: &str, score: f64| ScoredToken {
+        part,
+        token: token.to_owned(),
+        score,
+    };
     let hits = store
-        .name_candidates(&["t:1".to_owned(), "t:2".to_owned()], 5)
+        .name_candidates(&[scored(0, "tok1", 0.9), scored(0, "tok2", 0.8)], 5)
         .await
         .unwrap();
     assert_eq!(hits.len(), 5);
-    assert!(hits.iter().all(|h| h.hits == 1));
+    assert!(
+        hits.iter().all(|h| (h.estimate - 0.9).abs() < 1e-9),
+        "best first"
+    );
     let sorted: Vec<_> = {
         let mut v = hits.clone();
         v.sort_by(|a, b| a.person_id.cmp(&b.person_id));
         v
     };
     assert_eq!(hits, sorted, "ties broken by id, deterministically");
+    assert_eq!(hits[0].display_name.split(' ').count(), 2);
+    // Per query part the best score counts once; scores of different parts add up.
+    let hits = store
+        .name_candidates(
+            &[
+                scored(0, "tok1", 0.5),
+                scored(0, "tok1", 0.7),
+                scored(1, "tok1", 0.25),
+                scored(0, "tok2", 0.8),
+            ],
+            3000,
+        )
+        .await
+        .unwrap();
+    assert!(
+        (hits[0].estimate - 0.95).abs() < 1e-9,
+        "{}",
+        hits[0].estimate
+    );
+    assert!((hits.last().unwrap().estimate - 0.8).abs() < 1e-9);
     assert!(store.name_candidates(&[], 5).await.unwrap().is_empty());
+}
+
+async fn a_streamed_import_lands_whole_or_not_at_all(store: &dyn Store) {
+    let before = store.counts().await.unwrap();
+    let mut ids = Ids::new(4);
+    let whole = batch(&mut ids, "list-s", "ss44", 30);
+    let header = || ImportHeader {
+        source: whole.source.clone(),
+        file_sha256: whole.file_sha256.clone(),
+        file_name: whole.file_name.clone(),
+        imported_at: whole.imported_at.clone(),
+    };
+    let chunk = |from: usize, to: usize| ImportChunk {
+        records: whole.records[from..to].to_vec(),
+        persons: whole.persons[from..to].to_vec(),
+        names: NameIndexRows {
+            person_tokens: whole.names.person_tokens[from..to].to_vec(),
+            vocabulary: whole.names.vocabulary.clone(),
+        },
+    };
+    // Rolled back after two chunks: nothing stays, and the same file may come again.
+    let ImportStart::Writing(mut w) = store.begin_import(header()).await.unwrap() else {
+        panic!("a new file starts writing");
+    };
+    w.write(chunk(0, 10)).await.unwrap();
+    w.write(chunk(10, 20)).await.unwrap();
+    w.rollback().await.unwrap();
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert!(store.source_by_name("list-s").await.unwrap().is_none());
+    // Dropped without a commit (a crash, a cancelled task): nothing stays either.
+    let ImportStart::Writing(mut w) = store.begin_import(header()).await.unwrap() else {
+        panic!("a rolled-back file starts again");
+    };
+    w.write(chunk(0, 10)).await.unwrap();
+    drop(w);
+    assert_eq!(store.counts().await.unwrap(), before);
+    // Three chunks, committed: all of them, counted once in the import log.
+    let ImportStart::Writing(mut w) = store.begin_import(header()).await.unwrap() else {
+        panic!("a dropped file starts again");
+    };
+    for (a, b) in [(0, 10), (10, 20), (20, 30)] {
+        w.write(chunk(a, b)).await.unwrap();
+    }
+    let out = w.commit().await.unwrap();
+    assert_eq!(
+        out,
+        ImportOutcome::Imported {
+            records: 30,
+            new_source: true
+        }
+    );
+    assert_eq!(store.counts().await.unwrap().records, before.records + 30);
+    assert!(matches!(
+        store.begin_import(header()).await.unwrap(),
+        ImportStart::AlreadyImported { .. }
+    ));
 }

@@ -2,20 +2,27 @@
 //! all of it in one transaction, or nothing. Each record starts as a person of its own
 //! until linkage joins it to others.
 
+pub mod fuzzing;
 pub mod guess;
 pub mod mapping;
 pub mod table;
 
-use homeward_domain::{Id, IdKind, Person, Record, Source};
-use homeward_store::{ImportBatch, ImportOutcome, Store, StoreError};
-use rand::RngCore;
+use homeward_domain::{Id, IdKind, Person, Record, Source, StandardFields};
+use homeward_store::{
+    ImportBatch, ImportChunk, ImportHeader, ImportOutcome, ImportStart, NameIndexRows, Store,
+    StoreError, VocabularyEntry,
+};
+use mapping::CompiledMapping;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::fmt;
 
 pub use guess::guess;
 pub use mapping::{ColumnMap, Mapping, NameOrder};
-pub use table::{read_table, Table};
+pub use table::{read_table, RowReader, Table};
 
 /// One problem in one row, as the import reports it: file, row, column, value and reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,102 +126,194 @@ pub struct Prepared {
     pub bad: Vec<BadRow>,
 }
 
-/// Reads and checks a file against a mapping and builds the batch: pure but for `rng`.
-pub fn prepare(req: &ImportRequest<'_>, rng: &mut dyn RngCore) -> Result<Prepared, ImportError> {
-    let table = read_table(req.file_name, req.bytes, req.mapping.sheet.as_deref())?;
-    let compiled = req.mapping.compile(req.mapping_file, &table.headers)?;
-    let mapped: Vec<(usize, Result<homeward_domain::StandardFields, Vec<BadRow>>)> = table
-        .rows
-        .par_iter()
-        .enumerate()
-        .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, row)| {
-            (
-                i,
-                compiled.apply(req.file_name, Table::row_number(i), &table.headers, row),
-            )
-        })
-        .collect();
-    let rows = mapped.len() as u64;
-    if rows == 0 {
-        return Err(ImportError::Empty(req.file_name.to_owned()));
-    }
-    let source = Source {
-        id: Id::generate(IdKind::Source, rng),
-        name: req.source.to_owned(),
-        description: None,
-    };
-    let mut bad = Vec::new();
-    let mut good = Vec::with_capacity(mapped.len());
-    for (i, r) in mapped {
-        match r {
-            Ok(fields) => good.push((i, fields)),
-            Err(mut b) => bad.append(&mut b),
+/// Data rows mapped, validated and written per chunk: bounds the memory an import takes
+/// (records, persons and index rows of one chunk) while keeping statements large.
+pub const CHUNK_ROWS: usize = 20_000;
+
+/// How far an import has got: bytes of the file read, and its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes read so far.
+    pub done: u64,
+    /// The file's size in bytes.
+    pub total: u64,
+    /// Data rows read so far.
+    pub rows: u64,
+}
+
+/// Turns rows of a file into records, persons and name index rows.
+struct Builder<'r> {
+    file: &'r str,
+    headers: &'r [String],
+    compiled: &'r CompiledMapping,
+    source_id: Id,
+    rng: ChaCha20Rng,
+    /// Name parts whose vocabulary entry an earlier chunk already carried.
+    seen_tokens: HashSet<String>,
+}
+
+/// One chunk of a file: what to write, what was wrong, and how many data rows it held.
+struct Built {
+    chunk: ImportChunk,
+    bad: Vec<BadRow>,
+    rows: u64,
+}
+
+impl Builder<'_> {
+    /// Maps and checks `rows` (data row index, cells); builds the chunk of the good ones
+    /// unless `check_only`.
+    fn build(&mut self, rows: Vec<(usize, Vec<String>)>, check_only: bool) -> Built {
+        let (file, headers, compiled) = (self.file, self.headers, self.compiled);
+        let mapped: Vec<(usize, Vec<String>, Result<StandardFields, Vec<BadRow>>)> = rows
+            .into_par_iter()
+            .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
+            .map(|(i, row)| {
+                let fields = compiled.apply(file, Table::row_number(i), headers, &row);
+                (i, row, fields)
+            })
+            .collect();
+        let n = mapped.len() as u64;
+        let mut bad = Vec::new();
+        let mut good = Vec::with_capacity(mapped.len());
+        for (i, row, r) in mapped {
+            match r {
+                Ok(fields) => good.push((i, row, fields)),
+                Err(mut b) => bad.append(&mut b),
+            }
+        }
+        if check_only {
+            return Built {
+                chunk: ImportChunk::default(),
+                bad,
+                rows: n,
+            };
+        }
+        let ids: Vec<(Id, Id)> = good
+            .iter()
+            .map(|_| {
+                (
+                    Id::generate(IdKind::Record, &mut self.rng),
+                    Id::generate(IdKind::Person, &mut self.rng),
+                )
+            })
+            .collect();
+        let source_id = &self.source_id;
+        let built: Vec<(Record, Person, Vec<String>)> = good
+            .into_par_iter()
+            .zip(ids.into_par_iter())
+            .map(|((i, row, fields), (record_id, person_id))| {
+                let name = fields.display_name().unwrap_or_default();
+                let tokens = homeward_names::index_tokens(&name);
+                let original = headers.iter().cloned().zip(row).collect();
+                (
+                    Record {
+                        id: record_id,
+                        source_id: source_id.clone(),
+                        person_id: person_id.clone(),
+                        row_number: Table::row_number(i),
+                        fields,
+                        original,
+                    },
+                    Person {
+                        id: person_id,
+                        display_name: name,
+                        reviewed: false,
+                    },
+                    tokens,
+                )
+            })
+            .collect();
+        let mut chunk = ImportChunk {
+            records: Vec::with_capacity(built.len()),
+            persons: Vec::with_capacity(built.len()),
+            names: NameIndexRows::default(),
+        };
+        let mut new_tokens: Vec<String> = Vec::new();
+        for (r, p, t) in built {
+            for token in &t {
+                if !self.seen_tokens.contains(token) {
+                    self.seen_tokens.insert(token.clone());
+                    new_tokens.push(token.clone());
+                }
+            }
+            chunk.names.person_tokens.push((p.id.clone(), t));
+            chunk.records.push(r);
+            chunk.persons.push(p);
+        }
+        chunk.names.vocabulary = new_tokens
+            .into_par_iter()
+            .map(vocabulary_entry)
+            .collect();
+        Built {
+            chunk,
+            bad,
+            rows: n,
         }
     }
-    if !bad.is_empty() && !req.skip_bad {
-        return Err(ImportError::BadRows(bad));
+}
+
+/// Reads up to `n` rows, with their data row index.
+fn read_rows(
+    reader: &mut RowReader<'_>,
+    n: usize,
+) -> Result<Vec<(usize, Vec<String>)>, ImportError> {
+    let mut rows = Vec::with_capacity(n.min(CHUNK_ROWS));
+    while rows.len() < n {
+        let i = reader.next_index();
+        match reader.next_row()? {
+            Some(row) => rows.push((i, row)),
+            None => break,
+        }
     }
-    let ids: Vec<(Id, Id)> = good
-        .iter()
-        .map(|_| {
-            (
-                Id::generate(IdKind::Record, rng),
-                Id::generate(IdKind::Person, rng),
-            )
-        })
-        .collect();
-    let built: Vec<(Record, Person, Vec<String>)> = good
-        .into_par_iter()
-        .zip(ids.into_par_iter())
-        .map(|((i, fields), (record_id, person_id))| {
-            let name = fields.display_name().unwrap_or_default();
-            let terms = homeward_names::index_terms(&name);
-            let original = table
-                .headers
-                .iter()
-                .cloned()
-                .zip(table.rows[i].iter().cloned())
-                .collect();
-            (
-                Record {
-                    id: record_id,
-                    source_id: source.id.clone(),
-                    person_id: person_id.clone(),
-                    row_number: Table::row_number(i),
-                    fields,
-                    original,
-                },
-                Person {
-                    id: person_id,
-                    display_name: name,
-                    reviewed: false,
-                },
-                terms,
-            )
-        })
-        .collect();
-    let mut records = Vec::with_capacity(built.len());
-    let mut persons = Vec::with_capacity(built.len());
-    let mut name_terms = Vec::with_capacity(built.len());
-    for (r, p, t) in built {
-        name_terms.push((p.id.clone(), t));
-        records.push(r);
-        persons.push(p);
+    Ok(rows)
+}
+
+fn new_source(name: &str, rng: &mut dyn RngCore) -> Source {
+    Source {
+        id: Id::generate(IdKind::Source, rng),
+        name: name.to_owned(),
+        description: None,
     }
-    let file_sha256 = hex(&Sha256::digest(req.bytes));
+}
+
+/// Reads and checks a whole file against a mapping and builds one batch in memory (small
+/// files; [`import`] streams large ones): pure but for `rng`.
+pub fn prepare(req: &ImportRequest<'_>, rng: &mut dyn RngCore) -> Result<Prepared, ImportError> {
+    let mut reader = RowReader::open(req.file_name, req.bytes, req.mapping.sheet.as_deref())?;
+    let compiled = req.mapping.compile(req.mapping_file, &reader.headers)?;
+    let rows = read_rows(&mut reader, usize::MAX)?;
+    let source = new_source(req.source, rng);
+    let headers = reader.headers.clone();
+    let mut builder = Builder {
+        file: req.file_name,
+        headers: &headers,
+        compiled: &compiled,
+        source_id: source.id.clone(),
+        rng: ChaCha20Rng::from_rng(rng).map_err(|e| ImportError::File {
+            file: req.file_name.to_owned(),
+            reason: format!("no randomness for identifiers: {e}"),
+        })?,
+        seen_tokens: HashSet::new(),
+    };
+    let built = builder.build(rows, false);
+    if built.rows == 0 {
+        return Err(ImportError::Empty(req.file_name.to_owned()));
+    }
+    if !built.bad.is_empty() && !req.skip_bad {
+        return Err(ImportError::BadRows(built.bad));
+    }
     Ok(Prepared {
         batch: ImportBatch {
             source,
-            file_sha256,
+            file_sha256: hex(&Sha256::digest(req.bytes)),
             file_name: req.file_name.to_owned(),
-            records,
-            persons,
-            name_terms,
+            records: built.chunk.records,
+            persons: built.chunk.persons,
+            names: built.chunk.names,
             imported_at: req.imported_at.clone(),
         },
-        rows,
-        bad,
+        rows: built.rows,
+        bad: built.bad,
     })
 }
 
@@ -229,25 +328,116 @@ pub async fn import(
     req: &ImportRequest<'_>,
     rng: &mut (dyn RngCore + Send),
 ) -> Result<ImportReport, ImportError> {
+    import_with_progress(store, req, rng, &|_| {}).await
+}
+
+/// [`import`], calling `progress` after each chunk.
+///
+/// The file is read, checked and written chunk by chunk inside one transaction, so memory
+/// stays bounded by the chunk. A bad row stops the writing (unless `skip_bad`) but not the
+/// reading: every bad row of the file is reported, and the transaction is rolled back.
+pub async fn import_with_progress(
+    store: &dyn Store,
+    req: &ImportRequest<'_>,
+    rng: &mut (dyn RngCore + Send),
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<ImportReport, ImportError> {
     let started = std::time::Instant::now();
-    let prepared = prepare(req, rng)?;
-    tracing::info!(
-        rows = prepared.rows,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "import prepared"
+    let mut reader = RowReader::open(req.file_name, req.bytes, req.mapping.sheet.as_deref())?;
+    let compiled = req.mapping.compile(req.mapping_file, &reader.headers)?;
+    let source = new_source(req.source, rng);
+    let headers = reader.headers.clone();
+    let mut builder = Builder {
+        file: req.file_name,
+        headers: &headers,
+        compiled: &compiled,
+        source_id: source.id.clone(),
+        rng: ChaCha20Rng::from_rng(&mut *rng).map_err(|e| ImportError::File {
+            file: req.file_name.to_owned(),
+            reason: format!("no randomness for identifiers: {e}"),
+        })?,
+        seen_tokens: HashSet::new(),
+    };
+    // The file's hash (which makes a second import a no-op) is computed while the first
+    // chunk is read and checked.
+    let (file_sha256, first) = rayon::join(
+        || hex(&Sha256::digest(req.bytes)),
+        || read_rows(&mut reader, CHUNK_ROWS),
     );
-    if prepared.batch.records.is_empty() {
-        return Err(ImportError::BadRows(prepared.bad));
+    let mut rows = first?;
+    let header = ImportHeader {
+        source,
+        file_sha256,
+        file_name: req.file_name.to_owned(),
+        imported_at: req.imported_at.clone(),
+    };
+    let mut writer = match store.begin_import(header).await? {
+        ImportStart::AlreadyImported { at } => {
+            return Ok(ImportReport {
+                outcome: ImportOutcome::AlreadyImported { at },
+                rows: 0,
+                skipped: Vec::new(),
+            })
+        }
+        ImportStart::Writing(w) => w,
+    };
+    let mut total_rows = 0u64;
+    let mut written = 0u64;
+    let mut bad: Vec<BadRow> = Vec::new();
+    let outcome: Result<(), ImportError> = async {
+        while !rows.is_empty() {
+            let check_only = !bad.is_empty() && !req.skip_bad;
+            let built = builder.build(std::mem::take(&mut rows), check_only);
+            total_rows += built.rows;
+            bad.extend(built.bad);
+            if !check_only && (bad.is_empty() || req.skip_bad) {
+                written += built.chunk.records.len() as u64;
+                writer.write(built.chunk).await?;
+            }
+            let (done, total) = reader.progress();
+            progress(Progress {
+                done,
+                total,
+                rows: total_rows,
+            });
+            rows = read_rows(&mut reader, CHUNK_ROWS)?;
+        }
+        Ok(())
     }
-    let started = std::time::Instant::now();
-    let outcome = store.import(prepared.batch).await?;
+    .await;
+    let failure = match outcome {
+        Err(e) => Some(e),
+        Ok(()) if total_rows == 0 => Some(ImportError::Empty(req.file_name.to_owned())),
+        Ok(()) if !bad.is_empty() && (!req.skip_bad || written == 0) => {
+            Some(ImportError::BadRows(std::mem::take(&mut bad)))
+        }
+        Ok(()) => None,
+    };
+    if let Some(e) = failure {
+        // Nothing of the file stays; a failing rollback changes nothing either (the
+        // transaction dies with the connection), so the first error is the one to report.
+        let _ = writer.rollback().await;
+        return Err(e);
+    }
+    let outcome = writer.commit().await?;
     tracing::info!(
+        rows = total_rows,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "import written"
     );
     Ok(ImportReport {
         outcome,
-        rows: prepared.rows,
-        skipped: prepared.bad,
+        rows: total_rows,
+        skipped: bad,
     })
+}
+
+/// The search-vocabulary entry of one normalised name part (its keys and their trigrams).
+pub fn vocabulary_entry(token: String) -> VocabularyEntry {
+    let t = homeward_names::token_terms(&token);
+    VocabularyEntry {
+        token,
+        keys: t.keys,
+        grams: t.grams,
+    }
 }

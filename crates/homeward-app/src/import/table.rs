@@ -4,6 +4,7 @@
 
 use super::ImportError;
 use calamine::{Data, Reader};
+use std::borrow::Cow;
 use std::io::Cursor;
 
 /// The largest file Homeward reads (a spreadsheet of a few million cells).
@@ -60,20 +61,120 @@ impl FileKind {
 
 /// Reads a file's bytes into a table.
 pub fn read_table(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table, ImportError> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(ImportError::File {
-            file: file.to_owned(),
-            reason: format!("larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)),
-        });
+    let mut reader = RowReader::open(file, bytes, sheet)?;
+    let mut rows = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        rows.push(row);
     }
-    match FileKind::detect(file, bytes) {
-        FileKind::Csv => read_csv(file, bytes),
-        FileKind::Xlsx | FileKind::Ods => read_spreadsheet(file, bytes, sheet),
+    Ok(Table {
+        file: file.to_owned(),
+        headers: reader.headers,
+        rows,
+    })
+}
+
+/// A file read row by row: CSV is parsed as it is consumed (memory bounded by the file's
+/// bytes, not by its cells); spreadsheets are read whole by their library, then handed out.
+pub struct RowReader<'a> {
+    /// The file's name, for messages.
+    pub file: String,
+    /// Column headers, trimmed, in file order.
+    pub headers: Vec<String>,
+    total_bytes: u64,
+    next_index: usize,
+    inner: Rows<'a>,
+}
+
+enum Rows<'a> {
+    Csv(csv::Reader<Cursor<Cow<'a, [u8]>>>, csv::StringRecord),
+    Table(std::vec::IntoIter<Vec<String>>, u64),
+}
+
+impl<'a> RowReader<'a> {
+    /// Opens a file's bytes and reads its header row.
+    pub fn open(file: &str, bytes: &'a [u8], sheet: Option<&str>) -> Result<Self, ImportError> {
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(ImportError::File {
+                file: file.to_owned(),
+                reason: format!("larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)),
+            });
+        }
+        let total_bytes = bytes.len() as u64;
+        match FileKind::detect(file, bytes) {
+            FileKind::Csv => open_csv(file, bytes),
+            FileKind::Xlsx | FileKind::Ods => {
+                let t = read_spreadsheet(file, bytes, sheet)?;
+                Ok(RowReader {
+                    file: t.file,
+                    headers: t.headers,
+                    total_bytes,
+                    next_index: 0,
+                    inner: Rows::Table(t.rows.into_iter(), total_bytes),
+                })
+            }
+        }
+    }
+
+    /// The next data row (a blank row comes back as empty cells, so that row numbers stay
+    /// those of the file), or `None` at the end. A row that cannot be read, or has more or
+    /// fewer fields than the header, is an error of the whole file.
+    pub fn next_row(&mut self) -> Result<Option<Vec<String>>, ImportError> {
+        let i = self.next_index;
+        let width = self.headers.len();
+        let row = match &mut self.inner {
+            Rows::Table(rows, _) => rows.next(),
+            Rows::Csv(reader, rec) => {
+                let more = reader.read_record(rec).map_err(|e| ImportError::File {
+                    file: self.file.clone(),
+                    reason: format!("row {}: {e}", Table::row_number(i)),
+                })?;
+                if !more {
+                    None
+                } else if rec.iter().all(|c| c.trim().is_empty()) {
+                    Some(vec![String::new(); width])
+                } else if rec.len() != width {
+                    return Err(ImportError::File {
+                        file: self.file.clone(),
+                        reason: format!(
+                            "row {} has {} fields where the header has {}",
+                            Table::row_number(i),
+                            rec.len(),
+                            width
+                        ),
+                    });
+                } else {
+                    Some(rec.iter().map(str::to_owned).collect())
+                }
+            }
+        };
+        if row.is_some() {
+            self.next_index += 1;
+        }
+        Ok(row)
+    }
+
+    /// The index (0-based, data rows) of the row `next_row` returns next.
+    pub fn next_index(&self) -> usize {
+        self.next_index
+    }
+
+    /// How far into the file reading has got, and the file's size, in bytes.
+    pub fn progress(&self) -> (u64, u64) {
+        match &self.inner {
+            Rows::Csv(reader, _) => (reader.position().byte(), self.total_bytes),
+            Rows::Table(rows, total) => {
+                // Spreadsheets are read whole: progress by rows left.
+                let left = rows.len() as u64;
+                let done = self.next_index as u64;
+                let all = (done + left).max(1);
+                (total * done / all, *total)
+            }
+        }
     }
 }
 
 /// Decodes text: UTF-8 (BOM stripped) or UTF-16 (by BOM, or by the NUL pattern of ASCII).
-fn decode(file: &str, bytes: &[u8]) -> Result<String, ImportError> {
+fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, str>, ImportError> {
     let bad = |reason: String| ImportError::File {
         file: file.to_owned(),
         reason,
@@ -83,7 +184,7 @@ fn decode(file: &str, bytes: &[u8]) -> Result<String, ImportError> {
         if had_errors {
             return Err(bad(format!("not valid {}", enc.name())));
         }
-        return Ok(text.into_owned());
+        return Ok(Cow::Owned(text.into_owned()));
     }
     let sample = &bytes[..bytes.len().min(4096)];
     let even_nuls = sample.iter().step_by(2).filter(|b| **b == 0).count();
@@ -106,10 +207,10 @@ fn decode(file: &str, bytes: &[u8]) -> Result<String, ImportError> {
         if had_errors {
             return Err(bad(format!("not valid {}", enc.name())));
         }
-        return Ok(text.into_owned());
+        return Ok(Cow::Owned(text.into_owned()));
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_owned()),
+        Ok(s) => Ok(Cow::Borrowed(s)),
         Err(e) => Err(bad(format!(
             "not UTF-8 or UTF-16 text (invalid byte at offset {}); save it as UTF-8",
             e.valid_up_to()
@@ -156,24 +257,29 @@ fn count_outside_quotes(line: &str, d: u8) -> usize {
     n
 }
 
-fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, ImportError> {
+fn open_csv<'a>(file: &str, bytes: &'a [u8]) -> Result<RowReader<'a>, ImportError> {
+    let total_bytes = bytes.len() as u64;
     let text = decode(file, bytes)?;
     let delimiter = sniff_delimiter(&text);
+    let text: Cow<'a, [u8]> = match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = reader.records();
-    let headers: Vec<String> = match rows.next() {
-        Some(Ok(h)) => h.iter().map(|c| c.trim().to_owned()).collect(),
-        Some(Err(e)) => {
+        .from_reader(Cursor::new(text));
+    let mut rec = csv::StringRecord::new();
+    let headers: Vec<String> = match reader.read_record(&mut rec) {
+        Ok(true) => rec.iter().map(|c| c.trim().to_owned()).collect(),
+        Err(e) => {
             return Err(ImportError::File {
                 file: file.to_owned(),
                 reason: format!("cannot read the header row: {e}"),
             })
         }
-        None => {
+        Ok(false) => {
             return Err(ImportError::File {
                 file: file.to_owned(),
                 reason: "the file is empty".into(),
@@ -181,33 +287,12 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, ImportError> {
         }
     };
     check_headers(file, &headers)?;
-    let mut out = Vec::new();
-    for (i, rec) in rows.enumerate() {
-        let rec = rec.map_err(|e| ImportError::File {
-            file: file.to_owned(),
-            reason: format!("row {}: {e}", Table::row_number(i)),
-        })?;
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            out.push(vec![String::new(); headers.len()]);
-            continue;
-        }
-        if rec.len() != headers.len() {
-            return Err(ImportError::File {
-                file: file.to_owned(),
-                reason: format!(
-                    "row {} has {} fields where the header has {}",
-                    Table::row_number(i),
-                    rec.len(),
-                    headers.len()
-                ),
-            });
-        }
-        out.push(rec.iter().map(str::to_owned).collect());
-    }
-    Ok(Table {
+    Ok(RowReader {
         file: file.to_owned(),
         headers,
-        rows: out,
+        total_bytes,
+        next_index: 0,
+        inner: Rows::Csv(reader, rec),
     })
 }
 

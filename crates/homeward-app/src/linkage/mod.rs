@@ -236,13 +236,17 @@ pub struct LinkOptions {
     pub model: Option<FittedModel>,
 }
 
-/// The names-index terms a record is blocked on: its matching keys, the same in any script.
+/// The names-index keys a record is blocked on: the matching keys of its name parts, the
+/// same in any script (looked up through the index's vocabulary).
 pub(crate) fn key_terms(r: &Record) -> Vec<String> {
     let name = r.fields.display_name().unwrap_or_default();
-    homeward_names::index_terms(&name)
-        .into_iter()
-        .filter(|t| t.starts_with("k:"))
-        .collect()
+    let mut keys: Vec<String> = homeward_names::index_tokens(&name)
+        .iter()
+        .flat_map(|t| homeward_names::token_terms(t).keys)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// Imports a file and links its records to the registry, in one transaction.

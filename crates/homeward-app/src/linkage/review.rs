@@ -367,7 +367,7 @@ pub async fn split(
         .unwrap_or_default();
     let mut terms: Vec<String> = moving
         .iter()
-        .flat_map(|r| homeward_names::index_terms(&r.fields.display_name().unwrap_or_default()))
+        .flat_map(|r| homeward_names::index_tokens(&r.fields.display_name().unwrap_or_default()))
         .collect();
     terms.sort();
     terms.dedup();

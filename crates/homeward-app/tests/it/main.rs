@@ -1,4 +1,4 @@
-//! Behaviour of the monitoring, tracing and PFIF use cases through their public interfaces,
+//! Behaviour of the monitoring, tracing, PFIF and trust use cases through their public interfaces,
 //! on a real SQLite store.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -6,6 +6,7 @@ mod linkage;
 mod monitoring;
 mod pfif;
 mod tracing_enquiries;
+mod trust;
 
 use homeward_store_sql::SqlStore;
 

@@ -14,9 +14,13 @@ pub struct DbArgs {
 impl DbArgs {
     /// Opens the store, creating and migrating it if needed.
     pub async fn open(&self) -> anyhow::Result<SqlStore> {
-        homeward_store_sql::connect(&self.db)
+        let store = homeward_store_sql::connect(&self.db)
             .await
-            .with_context(|| format!("opening the database {}", redact_url(&self.db)))
+            .with_context(|| format!("opening the database {}", redact_url(&self.db)))?;
+        if let Some(notice) = store.keys().notice() {
+            eprintln!("note: {notice}");
+        }
+        Ok(store)
     }
 }
 

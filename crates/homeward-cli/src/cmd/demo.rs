@@ -130,5 +130,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("a family enquiry to try (shown once): homeward enquiry status --reference {id}");
         println!("  with the passphrase on standard input: {secret}");
     }
+    let store = args.db.open().await?;
+    let accounts = homeward_app::accounts::demo_accounts(&store).await?;
+    store.close().await;
+    if !accounts.is_empty() {
+        println!(
+            "demo accounts, one per role (passwords shown once, not stored anywhere readable):"
+        );
+        for (name, role, password) in accounts {
+            println!("  {name:<22} {:<15} {password}", role.as_str());
+        }
+    }
     Ok(())
 }

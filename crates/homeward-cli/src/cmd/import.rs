@@ -42,6 +42,21 @@ pub struct Args {
     pub db: DbArgs,
 }
 
+/// A bar of bytes read on standard error; indicatif hides it when that is not a terminal.
+fn progress_bar(name: &str, total: u64) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {percent:>3}% {msg} ({elapsed}, about {eta} left)",
+    )
+    .map(|s| s.progress_chars("=> "));
+    if let Ok(style) = style {
+        pb.set_style(style);
+    }
+    pb.set_prefix(format!("importing {name}"));
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -109,17 +124,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let pb = spinner(&format!("importing {name}"));
     let mut rng = rand::rngs::OsRng;
-    let result = if args.no_link {
-        import::import(&store, &req, &mut rng)
-            .await
-            .map(|r| (r, None))
-            .map_err(LinkageError::Import)
+    // Without linkage the list is streamed (memory bounded by a chunk); linking needs the
+    // whole list at once.
+    let (pb, result) = if args.no_link {
+        let pb = progress_bar(&name, bytes.len() as u64);
+        let r = import::import_with_progress(&store, &req, &mut rng, &|p| {
+            pb.set_length(p.total);
+            pb.set_position(p.done);
+            pb.set_message(format!("{} rows", p.rows));
+        })
+        .await
+        .map(|r| (r, None))
+        .map_err(LinkageError::Import);
+        (pb, r)
     } else {
-        linkage::import_linked(&store, &req, &LinkOptions { model }, &mut rng)
+        let pb = spinner(&format!("importing and linking {name}"));
+        let r = linkage::import_linked(&store, &req, &LinkOptions { model }, &mut rng)
             .await
-            .map(|r| (r.import, r.link))
+            .map(|r| (r.import, r.link));
+        (pb, r)
     };
     pb.finish_and_clear();
     store.close().await;

@@ -1,5 +1,7 @@
 //! One module per subcommand; each has an `Args` (clap) and an async `run`.
 
+pub mod audit;
+pub mod custody;
 pub mod db;
 pub mod demo;
 pub mod enquiry;
@@ -7,6 +9,7 @@ pub mod estimate;
 pub mod event;
 pub mod export;
 pub mod import;
+pub mod keys;
 pub mod link;
 pub mod names;
 pub mod person;
@@ -16,4 +19,5 @@ pub mod review;
 pub mod search;
 pub mod settings;
 pub mod status;
+pub mod user;
 pub mod visit;

@@ -29,8 +29,32 @@ pub struct Args {
 pub enum Report {
     /// Days since independent visitors and family last reached each detainee, per place.
     Access(AccessArgs),
+    /// Public figures (persons by status and sex, by status and category) with counts of
+    /// 1 to 10 suppressed, and whatever would reveal them.
+    Public(PublicArgs),
     /// Persons by status, counting a death only once a caseworker confirmed it.
     Figures(FiguresArgs),
+}
+
+/// Formats of the public report.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PublicFormat {
+    /// CSV.
+    Csv,
+    /// CSV with a second row of HXL hashtags.
+    Hxl,
+    /// JSON.
+    Json,
+}
+
+/// Arguments of `homeward report public`.
+#[derive(Debug, clap::Args)]
+pub struct PublicArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: PublicFormat,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Arguments of `homeward report figures`.
@@ -69,8 +93,23 @@ pub struct AccessArgs {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.report {
         Report::Access(a) => access(a).await,
+        Report::Public(a) => public(a).await,
         Report::Figures(a) => figures(a).await,
     }
+}
+
+async fn public(args: PublicArgs) -> anyhow::Result<()> {
+    use homeward_app::public_report;
+    let store = args.db.open().await?;
+    let r = public_report::public_report(&store, &homeward_app::policy::Principal::LocalOperator)
+        .await?;
+    store.close().await;
+    match args.format {
+        PublicFormat::Csv => print!("{}", public_report::to_csv(&r, false)),
+        PublicFormat::Hxl => print!("{}", public_report::to_csv(&r, true)),
+        PublicFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+    }
+    Ok(())
 }
 
 fn as_of_or_today(s: &Option<String>) -> anyhow::Result<PartialDate> {

@@ -13,7 +13,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("homeward-trust", &[]),
     ("homeward-link", &["homeward-names"]),
     ("homeward-store", &["homeward-domain"]),
-    ("homeward-store-sql", &["homeward-domain", "homeward-store"]),
+    (
+        "homeward-store-sql",
+        &["homeward-domain", "homeward-store", "homeward-trust"],
+    ),
     ("homeward-testkit", &["homeward-domain", "homeward-store"]),
     (
         "homeward-app",

@@ -3,4 +3,6 @@
 
 mod architecture;
 mod import;
+mod link;
+mod trust;
 mod registry;

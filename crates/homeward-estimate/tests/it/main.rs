@@ -3,4 +3,5 @@
 
 mod api;
 mod coverage;
+mod fuzz_corpus;
 mod published;

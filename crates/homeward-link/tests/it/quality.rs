@@ -53,7 +53,7 @@ fn finds_multi_script_duplicates() {
             eprintln!("  prior {:.2} total {:.2}", e.prior_weight, e.weight);
         }
     }
-    if p <= 0.85 {
+    if p <= 0.9 {
         eprintln!("{}", out.model.to_json().unwrap());
         for q in out
             .pairs
@@ -80,9 +80,10 @@ fn finds_multi_script_duplicates() {
             eprintln!("  prior {:.2} total {:.2}", e.prior_weight, e.weight);
         }
     }
-    // The generator draws from 12 given and 16 family names, so namesakes born in the same
-    // year are common and some pairs are truly undecidable.
-    assert!(p > 0.85 && r > 0.8, "precision {p:.3} recall {r:.3}");
+    // The generator draws from 12 given and 16 family names (about four persons per name
+    // combination here), so a pair that shares only the names, without a date, is truly
+    // undecidable and is rightly left apart: recall cannot reach 1 on this data.
+    assert!(p > 0.9 && r > 0.78, "precision {p:.3} recall {r:.3}");
 }
 
 #[test]

@@ -41,5 +41,5 @@ CREATE TABLE link_reviews (
 CREATE INDEX link_reviews_state ON link_reviews(state);
 CREATE INDEX link_reviews_left ON link_reviews(left_record);
 CREATE INDEX link_reviews_right ON link_reviews(right_record);
--- Merges, splits and their undo read and move a person's search terms.
-CREATE INDEX name_terms_person ON name_terms(person_id);
+-- Merges, splits and their undo read and move a person's name parts in the search index.
+CREATE INDEX name_tokens_person ON name_tokens(person_id);

@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use homeward_store_sql::connect;
+
+mod trust;
 use sqlx::Row;
 
 /// The PostgreSQL server the tests use (CI starts one at this address).
@@ -94,7 +96,12 @@ async fn conformance_on_sqlite() {
 #[tokio::test]
 async fn conformance_on_postgres() {
     let db = PgDb::create().await;
-    let store = connect(&db.url).await.unwrap();
+    let keys = homeward_store_sql::Keys::from_keyring(homeward_trust::envelope::Keyring::new(
+        homeward_trust::envelope::MasterKey::from_bytes(1, [3u8; 32]),
+    ));
+    let store = homeward_store_sql::connect_with_keys(&db.url, keys)
+        .await
+        .unwrap();
     homeward_testkit::conformance(&store).await;
     store.close().await;
     db.drop_db().await;
