@@ -443,7 +443,7 @@ async fn merge_tx(tx: &mut Tx, d: Dialect, req: &MergeRequest) -> Result<Decisio
     let s_terms = strings_tx(
         tx,
         d,
-        "SELECT token FROM name_tokens WHERE person_id = ? ORDER BY term",
+        "SELECT token FROM name_tokens WHERE person_id = ? ORDER BY token",
         by_s(),
         "token",
     )

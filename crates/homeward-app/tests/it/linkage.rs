@@ -173,8 +173,10 @@ async fn a_second_list_in_another_script_links_to_existing_persons() {
     .await
     .unwrap();
     // Three fields (two names and a birth date) cannot make a pair 99% certain: an
-    // administrator with lists this sparse lowers the upper threshold.
-    linkage::set_setting(&store, "link.upper", "0.9", "admin", "2026-11-01T00:00:00Z")
+    // administrator with lists this sparse lowers the upper threshold. With the finer date
+    // levels of the engine, a model fitted on the 34 candidate pairs of this small list
+    // puts the true cross-script pairs at 0.84-0.88 (measured), hence 0.8 here.
+    linkage::set_setting(&store, "link.upper", "0.8", "admin", "2026-11-01T00:00:00Z")
         .await
         .unwrap();
     let first: Vec<(usize, usize)> = (0..180).map(|i| (i, 0)).collect();
