@@ -29,6 +29,9 @@ pub enum DemoError {
     /// The store refused a write.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Linking a generated list to the registry failed.
+    #[error(transparent)]
+    Link(#[from] crate::linkage::LinkageError),
     /// A generated date is not a valid date.
     #[error("generated date {0} is invalid")]
     Date(String),
@@ -49,6 +52,10 @@ pub struct DemoSummary {
     pub lists: usize,
     /// Records imported.
     pub records: u64,
+    /// Records that joined another person automatically.
+    pub auto_merged: u64,
+    /// Pairs left in the review queue.
+    pub queued: u64,
     /// Enquiry references with their secrets, printed once so the family page can be tried.
     pub enquiry_secrets: Vec<(Id, String)>,
     /// Enquiries answered.
@@ -159,20 +166,24 @@ pub async fn load(
         prepared_lists.push(prepared);
     }
     let mut source_ids = Vec::new();
-    // The person each true person became: the person of their first imported record.
-    let mut person_of: BTreeMap<u32, Id> = BTreeMap::new();
-    let mut truth_of: BTreeMap<Id, u32> = BTreeMap::new();
+    // The first imported record of each true person; its person (after linkage) carries
+    // the true person's events and visits.
+    let mut first_record: BTreeMap<u32, Id> = BTreeMap::new();
+    // Every record's true person, to tell the truth of every registry person after linkage.
+    let mut record_truth: Vec<(Id, u32)> = Vec::new();
     let mut records = 0;
+    let (mut auto_merged, mut queued) = (0, 0);
+    // The demo shows linkage at work: confident links join automatically, the rest wait
+    // in the review queue. A real registry starts with automatic acceptance off.
+    crate::linkage::set_setting(store, "link.auto_accept", "true", "demo", imported_at).await?;
     for (n, (list, prepared)) in scenario.lists.iter().zip(prepared_lists).enumerate() {
         progress(n, scenario.lists.len());
         for r in &prepared.batch.records {
             // Row numbers count the header as row 1.
             let index = (r.row_number - 2) as usize;
             if let Some(truth) = list.truth.get(index) {
-                person_of
-                    .entry(*truth)
-                    .or_insert_with(|| r.person_id.clone());
-                truth_of.insert(r.person_id.clone(), *truth);
+                first_record.entry(*truth).or_insert_with(|| r.id.clone());
+                record_truth.push((r.id.clone(), *truth));
             }
         }
         records += prepared.batch.records.len() as u64;
@@ -180,10 +191,31 @@ pub async fn load(
             Some(s) => s.id,
             None => prepared.batch.source.id.clone(),
         };
-        store.import(prepared.batch).await?;
+        let (_, summary) = crate::linkage::link_and_write(
+            store,
+            prepared.batch,
+            &crate::linkage::LinkOptions::default(),
+            imported_at,
+            rng,
+        )
+        .await?;
+        auto_merged += summary.auto_merged;
+        queued += summary.queued;
         source_ids.push(source_id);
     }
     progress(scenario.lists.len(), scenario.lists.len());
+    let mut person_of: BTreeMap<u32, Id> = BTreeMap::new();
+    for (truth, record) in &first_record {
+        if let Some(r) = store.record(record).await? {
+            person_of.insert(*truth, r.person_id);
+        }
+    }
+    let mut truth_of: BTreeMap<Id, u32> = BTreeMap::new();
+    for (record, truth) in &record_truth {
+        if let Some(r) = store.record(record).await? {
+            truth_of.entry(r.person_id).or_insert(*truth);
+        }
+    }
 
     let mut changes = ChangeSet::default();
     let mut place_ids = Vec::new();
@@ -357,6 +389,8 @@ pub async fn load(
         persons: scenario.persons.len(),
         lists: scenario.lists.len(),
         records,
+        auto_merged,
+        queued,
         enquiry_secrets,
         answered,
         death_claims,

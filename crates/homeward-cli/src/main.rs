@@ -17,7 +17,8 @@ struct Cli {
 enum Command {
     /// Load a seeded synthetic scenario (or write its lists and ground truth as files).
     Demo(cmd::demo::Args),
-    /// Import a list (CSV, XLSX, ODS) or a PFIF 1.4 file into the registry, all of it or nothing.
+    /// Import a list (CSV, XLSX, ODS) or a PFIF 1.4 file into the registry, all of it or
+    /// nothing; a list's records are linked to the registry's persons.
     Import(cmd::import::Args),
     /// Count what the registry holds.
     Status(cmd::status::Args),
@@ -29,6 +30,10 @@ enum Command {
     Link(cmd::link::Args),
     /// Estimate the total number of people from the overlaps of several lists.
     Estimate(cmd::estimate::Args),
+    /// The queue of proposed links: list, show the evidence, accept, reject, undo.
+    Review(cmd::review::Args),
+    /// Administrator settings (automatic acceptance of confident links, thresholds).
+    Settings(cmd::settings::Args),
     /// Monitoring reports: `report access` shows how long since detainees were last visited.
     Report(cmd::report::Args),
     /// Accounts: add (the first is an administrator), list, disable, passwd, totp enable.
@@ -49,7 +54,8 @@ enum Command {
     Visit(cmd::visit::Args),
     /// Timeline events: add (with source, optionally contesting another), confirm a death claim.
     Event(cmd::event::Args),
-    /// One person: `person timeline` shows events, sources, disputes and legal status history.
+    /// One person: `person show` (records, decisions), `merge`, `split`, and `person
+    /// timeline` (events, sources, disputes, legal status history).
     Person(cmd::person::Args),
     /// Family enquiries: add, list, show, match, answer, close, and the enquirer's status.
     Enquiry(cmd::enquiry::Args),
@@ -81,6 +87,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Link(args) => cmd::link::run(args).await,
         Command::Estimate(args) => cmd::estimate::run(args).await,
         Command::Report(args) => cmd::report::run(args).await,
+        Command::Review(args) => cmd::review::run(args).await,
+        Command::Settings(args) => cmd::settings::run(args).await,
         Command::User(args) => cmd::user::run(args).await,
         Command::Audit(args) => cmd::audit::run(args).await,
         Command::Keys(args) => cmd::keys::run(args).await,

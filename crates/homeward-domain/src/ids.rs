@@ -24,6 +24,10 @@ pub enum IdKind {
     Enquiry,
     /// A user account.
     User,
+    /// An item of the linkage review queue (a proposed pair).
+    Review,
+    /// A recorded linkage decision (merge, split, reject).
+    Decision,
     /// A note: a dated statement about a person by a source (PFIF notes).
     Note,
 }
@@ -40,11 +44,13 @@ impl IdKind {
             IdKind::Visit => "vis",
             IdKind::Enquiry => "enq",
             IdKind::User => "usr",
+            IdKind::Review => "rvw",
+            IdKind::Decision => "dec",
             IdKind::Note => "not",
         }
     }
 
-    const ALL: [IdKind; 9] = [
+    const ALL: [IdKind; 11] = [
         IdKind::Person,
         IdKind::Record,
         IdKind::Source,
@@ -53,6 +59,8 @@ impl IdKind {
         IdKind::Visit,
         IdKind::Enquiry,
         IdKind::User,
+        IdKind::Review,
+        IdKind::Decision,
         IdKind::Note,
     ];
 }

@@ -20,8 +20,8 @@ use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Tables that are not audited: the log's own tables, data keys (their rotation is logged
-/// as an event), sessions, and the name index (derived from records, and its key is a
-/// name term).
+/// as an event), sessions, and the name index (derived from records, and its keys are name
+/// parts, which must never reach the log).
 const UNAUDITED: &[&str] = &[
     "audit_pending",
     "audit_log",
@@ -29,6 +29,9 @@ const UNAUDITED: &[&str] = &[
     "row_keys",
     "sessions",
     "name_terms",
+    "name_tokens",
+    "name_vocab_keys",
+    "name_vocab_grams",
 ];
 
 /// Actions of row changes, by the trigger's operation.

@@ -241,6 +241,7 @@ fn val_text(v: &Val) -> String {
         Val::Text(None) => String::new(),
         Val::Int(i) => i.to_string(),
         Val::Real(r) => r.to_string(),
+        Val::Float(f) => f.map(|x| x.to_string()).unwrap_or_default(),
         Val::Bool(b) => i32::from(*b).to_string(),
     }
 }

@@ -9,6 +9,7 @@ mod browse;
 pub mod crypto;
 mod dialect;
 mod import;
+mod linkage;
 mod monitoring;
 mod rows;
 mod store;

@@ -26,6 +26,7 @@ pub(crate) enum Val {
     Int(i64),
     Real(f64),
     Bool(bool),
+    Float(Option<f64>),
 }
 
 impl From<&str> for Val {
@@ -217,7 +218,7 @@ impl SqlStore {
     }
 }
 
-fn bind<'q>(
+pub(crate) fn bind<'q>(
     query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     v: Val,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
@@ -226,6 +227,7 @@ fn bind<'q>(
         Val::Int(i) => query.bind(i),
         Val::Real(x) => query.bind(x),
         Val::Bool(b) => query.bind(b),
+        Val::Float(f) => query.bind(f),
     }
 }
 
@@ -402,39 +404,7 @@ impl Store for SqlStore {
             record_columns().join(",")
         );
         let rows = self.fetch_all(&sql, vec![person.into()]).await?;
-        let mut items = Vec::with_capacity(rows.len() * 2);
-        for r in &rows {
-            let id: String = r.try_get("id").map_err(q)?;
-            items.push((
-                id.clone(),
-                "notes",
-                r.try_get::<Option<String>, _>("notes").map_err(q)?,
-            ));
-            items.push((
-                id,
-                "original",
-                r.try_get::<Option<String>, _>("original").map_err(q)?,
-            ));
-        }
-        let read: Vec<String> = items
-            .iter()
-            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
-            .map(|(id, _, _)| id.clone())
-            .collect();
-        let mut opened =
-            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "records", items)
-                .await?
-                .into_iter();
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let notes = opened.next().flatten();
-            let original = opened.next().flatten();
-            out.push(rows::record(r, notes, original)?);
-        }
-        let mut read = read;
-        read.dedup();
-        self.note_reads("records", &read).await?;
-        Ok(out)
+        self.open_records(&rows).await
     }
 
     async fn apply(&self, c: ChangeSet) -> Result<(), StoreError> {
@@ -812,5 +782,45 @@ impl Store for SqlStore {
                 ))
             })
             .collect()
+    }
+}
+
+impl SqlStore {
+    /// Records from rows of `record_columns()`, with their sealed notes and original row
+    /// opened; the read of each sealed record is logged.
+    pub(crate) async fn open_records(&self, rows: &[AnyRow]) -> Result<Vec<Record>, StoreError> {
+        let mut items = Vec::with_capacity(rows.len() * 2);
+        for r in rows {
+            let id: String = r.try_get("id").map_err(q)?;
+            items.push((
+                id.clone(),
+                "notes",
+                r.try_get::<Option<String>, _>("notes").map_err(q)?,
+            ));
+            items.push((
+                id,
+                "original",
+                r.try_get::<Option<String>, _>("original").map_err(q)?,
+            ));
+        }
+        let read: Vec<String> = items
+            .iter()
+            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let mut opened =
+            crate::crypto::open_values(&self.pool, self.dialect, &self.keys, "records", items)
+                .await?
+                .into_iter();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let notes = opened.next().flatten();
+            let original = opened.next().flatten();
+            out.push(rows::record(r, notes, original)?);
+        }
+        let mut read = read;
+        read.dedup();
+        self.note_reads("records", &read).await?;
+        Ok(out)
     }
 }

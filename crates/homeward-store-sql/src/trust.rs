@@ -69,6 +69,7 @@ async fn exec_in(
             Val::Text(t) => query.bind(t),
             Val::Int(i) => query.bind(i),
             Val::Real(r) => query.bind(r),
+            Val::Float(f) => query.bind(f),
             Val::Bool(b) => query.bind(b),
         };
     }
@@ -370,7 +371,7 @@ impl TrustStore for SqlStore {
         exec_in(
             &mut tx,
             d,
-            "DELETE FROM name_terms WHERE person_id = ?",
+            "DELETE FROM name_tokens WHERE person_id = ?",
             vec![person.into()],
         )
         .await?;

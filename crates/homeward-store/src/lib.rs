@@ -10,8 +10,13 @@
 mod browse;
 
 pub use browse::{BrowseStore, FacetCount};
+mod linkage;
 mod monitoring;
 
+pub use linkage::{
+    Decision, DecisionKind, DecisionMeta, ImportLinks, ImportMerge, LinkageStore, MergeRequest,
+    NewReview, OverlapRow, ReviewItem, ReviewState, SplitRequest,
+};
 pub use monitoring::{
     EnquiryDecision, EnquiryFile, EventConfirmation, MonitoringStore, Note, PfifBatch,
 };
@@ -223,7 +228,7 @@ pub struct ScoredToken {
 
 /// The storage contract, held as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync + BrowseStore + MonitoringStore + TrustStore {
+pub trait Store: Send + Sync + BrowseStore + LinkageStore + MonitoringStore + TrustStore {
     /// Which backend this is ("sqlite" or "postgres"), for diagnostics.
     fn backend(&self) -> &'static str;
 

@@ -2,6 +2,8 @@
 //! written once and run unchanged against SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod linkage;
+
 use homeward_domain::{
     DetentionPlace, Enquiry, EnquiryState, Event, EventKind, Id, IdKind, PartialDate, Person,
     Record, Role, Source, StandardFields, User, Visit, VisitConditions, VisitFinding,
@@ -106,6 +108,7 @@ pub async fn conformance(store: &dyn Store) {
     name_index_finds_vocabulary_and_ranks_persons(store).await;
     a_streamed_import_lands_whole_or_not_at_all(store).await;
     browse_counts_and_pages(store).await;
+    linkage::conformance(store).await;
     trust::conformance(store).await;
     monitoring(store).await;
 }

@@ -2,6 +2,7 @@
 //! on a real SQLite store.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod linkage;
 mod monitoring;
 mod pfif;
 mod tracing_enquiries;

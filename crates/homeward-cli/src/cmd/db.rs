@@ -36,6 +36,29 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Who is acting, for decisions: `--actor`, else `HOMEWARD_ACTOR`, else the login name.
+/// (Authenticated users replace this once accounts are enforced on the command line.)
+#[derive(Debug, Clone, clap::Args)]
+pub struct ActorArgs {
+    /// Who is deciding (recorded with the decision).
+    #[arg(long, env = "HOMEWARD_ACTOR")]
+    pub actor: Option<String>,
+    /// Why (recorded with the decision).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+impl ActorArgs {
+    /// The actor's name.
+    pub fn name(&self) -> String {
+        self.actor
+            .clone()
+            .filter(|a| !a.trim().is_empty())
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "cli".to_owned())
+    }
+}
+
 /// A spinner on standard error that stays quiet when it is not a terminal.
 pub fn spinner(msg: &str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new_spinner();

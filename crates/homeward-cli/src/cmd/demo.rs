@@ -120,6 +120,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         c.enquiries
     );
     println!(
+        "linkage: {} record(s) joined a person automatically ({} persons now), {} pair(s) wait in `homeward review list`",
+        summary.auto_merged, c.persons, summary.queued
+    );
+    println!(
         "{} enquiries answered; {} death claim(s) left unconfirmed (hidden from families and figures)",
         summary.answered, summary.death_claims
     );

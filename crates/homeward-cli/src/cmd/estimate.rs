@@ -31,11 +31,19 @@ pub enum MethodArg {
 )]
 pub struct Args {
     /// The overlap table (CSV).
-    #[arg(long)]
-    pub table: PathBuf,
-    /// Estimate per stratum by this column of the table, and a combined total.
+    #[arg(long, required_unless_present = "db", conflicts_with = "db")]
+    pub table: Option<PathBuf>,
+    /// Build the overlap table from this registry instead (which sources named each settled
+    /// person: reviewed, or linked only above the upper threshold).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Estimate per stratum by this column of the table (with --db: a standard field such as
+    /// category, or the year of a date field such as capture_year), and a combined total.
     #[arg(long, value_name = "COLUMN")]
     pub by: Option<String>,
+    /// With --db: also write the overlap table built from the registry to this CSV file.
+    #[arg(long, value_name = "FILE", requires = "db")]
+    pub write_table: Option<PathBuf>,
     /// Which estimators to run.
     #[arg(long, value_enum, default_value = "all")]
     pub method: MethodArg,
@@ -49,8 +57,37 @@ pub struct Args {
 
 /// Runs `homeward estimate`.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.table)
-        .with_context(|| format!("reading {}", args.table.display()))?;
+    let (text, name) = match (&args.table, &args.db) {
+        (Some(path), _) => (
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        (None, Some(url)) => {
+            let store = super::db::DbArgs { db: url.clone() }.open().await?;
+            let by = args
+                .by
+                .as_deref()
+                .map(homeward_app::linkage::estimate::Stratify::parse)
+                .transpose()?;
+            let built = homeward_app::linkage::estimate::registry_table(&store, by).await;
+            store.close().await;
+            let table = built?;
+            let s = table.summary();
+            eprintln!(
+                "overlap table from the registry: {} settled person(s) named by {} source(s); {} person(s) left out pending review",
+                s.persons,
+                s.lists.len(),
+                s.pending_review
+            );
+            let csv = table.to_csv(args.by.as_deref());
+            if let Some(path) = &args.write_table {
+                std::fs::write(path, &csv)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            (csv, super::db::redact_url(url))
+        }
+        (None, None) => anyhow::bail!("give --table FILE or --db URL"),
+    };
     let opts = EstimateOptions {
         methods: match args.method {
             MethodArg::Loglinear => MethodSelection::LogLinear,
@@ -60,7 +97,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         seed: args.seed,
         ..EstimateOptions::default()
     };
-    let name = args.table.display().to_string();
     let pb = super::db::spinner("estimating");
     if let Some(by) = &args.by {
         let table = homeward_estimate::parse_stratified_table(&text, Some(by))

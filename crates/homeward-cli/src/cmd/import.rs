@@ -1,8 +1,9 @@
 //! `homeward import`: bring a received list into the registry, all of it or nothing.
 
-use super::db::{now_iso, DbArgs};
+use super::db::{now_iso, spinner, DbArgs};
 use anyhow::{bail, Context};
 use homeward_app::import::{self, ImportError, ImportRequest, Mapping};
+use homeward_app::linkage::{self, LinkOptions, LinkageError};
 use homeward_store::ImportOutcome;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,13 @@ pub struct Args {
     /// Where the report of skipped rows goes (default: FILE.rejected.csv).
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Do not link the records to the registry (each stays a person of its own).
+    #[arg(long)]
+    pub no_link: bool,
+    /// Score with this saved model (JSON from `homeward link --save-model`) instead of
+    /// fitting one on the registry's candidate records and the new list.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -105,19 +113,43 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         skip_bad: args.skip_bad,
         imported_at: now_iso(),
     };
-    let pb = progress_bar(&name, bytes.len() as u64);
+    let model = match &args.model {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Some(
+                homeward_link::FittedModel::from_json(&text)
+                    .with_context(|| format!("reading the model {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let mut rng = rand::rngs::OsRng;
-    let result = import::import_with_progress(&store, &req, &mut rng, &|p| {
-        pb.set_length(p.total);
-        pb.set_position(p.done);
-        pb.set_message(format!("{} rows", p.rows));
-    })
-    .await;
+    // Without linkage the list is streamed (memory bounded by a chunk); linking needs the
+    // whole list at once.
+    let (pb, result) = if args.no_link {
+        let pb = progress_bar(&name, bytes.len() as u64);
+        let r = import::import_with_progress(&store, &req, &mut rng, &|p| {
+            pb.set_length(p.total);
+            pb.set_position(p.done);
+            pb.set_message(format!("{} rows", p.rows));
+        })
+        .await
+        .map(|r| (r, None))
+        .map_err(LinkageError::Import);
+        (pb, r)
+    } else {
+        let pb = spinner(&format!("importing and linking {name}"));
+        let r = linkage::import_linked(&store, &req, &LinkOptions { model }, &mut rng)
+            .await
+            .map(|r| (r.import, r.link));
+        (pb, r)
+    };
     pb.finish_and_clear();
     store.close().await;
-    let report = match result {
+    let (report, link) = match result {
         Ok(r) => r,
-        Err(ImportError::BadRows(bad)) => {
+        Err(LinkageError::Import(ImportError::BadRows(bad))) => {
             for b in &bad {
                 eprintln!("{b}");
             }
@@ -137,6 +169,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 "imported {records} record(s) from {name} into {} source '{source}'",
                 if new_source { "new" } else { "existing" }
             );
+            if let Some(l) = &link {
+                println!(
+                    "linked against {} registry record(s) found through the names index: {} joined a person automatically, {} pair(s) queued for review ({} not proposed again: rejected before); model {}",
+                    l.registry_records, l.auto_merged, l.queued, l.suppressed_by_rejection, l.model
+                );
+                if l.queued > 0 {
+                    println!("see them with `homeward review list`");
+                }
+                if !l.settings.auto_accept {
+                    println!(
+                        "automatic acceptance is off: confident pairs (>= {}) are queued too",
+                        l.settings.upper
+                    );
+                }
+                for w in &l.warnings {
+                    eprintln!("warning: {w}");
+                }
+            }
         }
     }
     if !report.skipped.is_empty() {

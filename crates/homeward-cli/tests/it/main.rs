@@ -5,3 +5,4 @@ mod architecture;
 mod import;
 mod link;
 mod trust;
+mod registry;
