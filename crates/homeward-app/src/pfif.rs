@@ -682,12 +682,9 @@ pub async fn import(
                 reviewed: false,
             });
             let tokens = homeward_names::index_tokens(&name);
-            b.names.vocabulary.extend(
-                tokens
-                    .iter()
-                    .cloned()
-                    .map(crate::import::vocabulary_entry),
-            );
+            b.names
+                .vocabulary
+                .extend(tokens.iter().cloned().map(crate::import::vocabulary_entry));
             b.names.person_tokens.push((person_id.clone(), tokens));
         }
         b.records.push(Record {

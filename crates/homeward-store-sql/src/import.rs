@@ -192,7 +192,12 @@ fn record_head() -> String {
 }
 
 /// Sets the import's record count, once all its chunks are written.
-async fn finish_in(tx: &mut Tx, d: Dialect, opened: &Opened, records: u64) -> Result<(), StoreError> {
+async fn finish_in(
+    tx: &mut Tx,
+    d: Dialect,
+    opened: &Opened,
+    records: u64,
+) -> Result<(), StoreError> {
     sqlx::query(&d.sql("UPDATE imports SET records = ? WHERE id = ?"))
         .bind(i64::try_from(records).unwrap_or(i64::MAX))
         .bind(opened.import_id.as_str())
@@ -234,7 +239,6 @@ async fn write_in(
     head: &str,
     chunk: &ImportChunk,
 ) -> Result<(), StoreError> {
-    
     insert_each(
         tx,
         d,

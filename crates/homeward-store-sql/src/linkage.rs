@@ -2,8 +2,8 @@
 //! settings and the overlap rows. Every write goes through `crate::tx`.
 
 use crate::dialect::Dialect;
-use crate::rows::{self, q};
 use crate::import::import_in;
+use crate::rows::{self, q};
 use crate::store::{bind, bool_col, insert_rows, record_columns, SqlStore, Val};
 use crate::tx::Tx;
 use async_trait::async_trait;

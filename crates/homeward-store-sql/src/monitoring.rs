@@ -1,8 +1,8 @@
 //! `MonitoringStore` on SQL: death-claim confirmations, the list of items, enquiries and
 //! PFIF notes.
 
-use crate::rows::{self, q};
 use crate::import::import_in;
+use crate::rows::{self, q};
 use crate::store::{bool_col, insert_rows, SqlStore, Val};
 use async_trait::async_trait;
 use homeward_domain::{Enquiry, EnquiryState, Event, EventKind, Id, IdKind, Source};

@@ -309,7 +309,6 @@ pub(crate) fn bool_col(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
     }
 }
 
-
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> &'static str {

@@ -5,7 +5,8 @@ use crate::Ids;
 use homeward_domain::{Field, Id, IdKind, PartialDate, Person, Record, Source, StandardFields};
 use homeward_store::{
     DecisionKind, DecisionMeta, ImportBatch, ImportLinks, ImportMerge, ImportOutcome, MergeRequest,
-    NameIndexRows, NewReview, ScoredToken, ReviewState, SplitRequest, Store, StoreError, VocabularyEntry,
+    NameIndexRows, NewReview, ReviewState, ScoredToken, SplitRequest, Store, StoreError,
+    VocabularyEntry,
 };
 
 /// Runs every linkage conformance check (the store may already hold other data).
@@ -100,10 +101,7 @@ async fn snapshot(
     for p in persons {
         let mut found = Vec::new();
         for t in probes {
-            let hits = store
-                .name_candidates(&part(t), 10_000)
-                .await
-                .unwrap();
+            let hits = store.name_candidates(&part(t), 10_000).await.unwrap();
             if hits.iter().any(|c| &&c.person_id == p) {
                 found.push(t.clone());
             }
@@ -219,10 +217,7 @@ async fn linked_import_merges_and_queues(store: &dyn Store) {
     );
     assert!(store.person(&p1).await.unwrap().is_none());
     // The kept person is found by the joined person's terms too.
-    let hits = store
-        .name_candidates(&part("la:1"), 10)
-        .await
-        .unwrap();
+    let hits = store.name_candidates(&part("la:1"), 10).await.unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].person_id, p0);
 
@@ -262,10 +257,7 @@ async fn linked_import_merges_and_queues(store: &dyn Store) {
     let back = store.records_of(&p1).await.unwrap();
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].id, r1);
-    let hits = store
-        .name_candidates(&part("la:1"), 10)
-        .await
-        .unwrap();
+    let hits = store.name_candidates(&part("la:1"), 10).await.unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].person_id, p1);
     assert_eq!(store.counts().await.unwrap().persons, before.persons + 3);

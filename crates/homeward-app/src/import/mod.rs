@@ -240,10 +240,7 @@ impl Builder<'_> {
             chunk.records.push(r);
             chunk.persons.push(p);
         }
-        chunk.names.vocabulary = new_tokens
-            .into_par_iter()
-            .map(vocabulary_entry)
-            .collect();
+        chunk.names.vocabulary = new_tokens.into_par_iter().map(vocabulary_entry).collect();
         Built {
             chunk,
             bad,

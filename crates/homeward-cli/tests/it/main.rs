@@ -4,5 +4,5 @@
 mod architecture;
 mod import;
 mod link;
-mod trust;
 mod registry;
+mod trust;
