@@ -257,7 +257,7 @@ pub async fn person(store: &dyn Store, id: &Id) -> Result<Option<PersonView>, St
             }
         }
         if !values.is_empty() {
-            values.sort_by(|a, b| b.sources.len().cmp(&a.sources.len()));
+            values.sort_by_key(|v| std::cmp::Reverse(v.sources.len()));
             fields.push(FieldView { field: *f, values });
         }
     }
@@ -311,7 +311,7 @@ pub async fn person(store: &dyn Store, id: &Id) -> Result<Option<PersonView>, St
                 .collect::<Vec<_>>()
         })
         .collect();
-    visits.sort_by(|a, b| a.date.cmp(&b.date));
+    visits.sort_by_key(|v| v.date);
 
     let records = records
         .into_iter()

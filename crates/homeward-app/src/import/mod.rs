@@ -159,12 +159,15 @@ struct Built {
     rows: u64,
 }
 
+/// A data row's index, its cells, and its mapped fields or what is wrong with them.
+type MappedRow = (usize, Vec<String>, Result<StandardFields, Vec<BadRow>>);
+
 impl Builder<'_> {
     /// Maps and checks `rows` (data row index, cells); builds the chunk of the good ones
     /// unless `check_only`.
     fn build(&mut self, rows: Vec<(usize, Vec<String>)>, check_only: bool) -> Built {
         let (file, headers, compiled) = (self.file, self.headers, self.compiled);
-        let mapped: Vec<(usize, Vec<String>, Result<StandardFields, Vec<BadRow>>)> = rows
+        let mapped: Vec<MappedRow> = rows
             .into_par_iter()
             .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
             .map(|(i, row)| {

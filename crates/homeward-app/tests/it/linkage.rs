@@ -318,7 +318,7 @@ async fn split_then_undo_puts_records_back() {
     let s = review::split(
         &store,
         a.as_str(),
-        &[moved.clone()],
+        std::slice::from_ref(&moved),
         &actor("two people"),
         &mut rng,
     )

@@ -175,8 +175,8 @@ async fn run_on(store: &homeward_store_sql::SqlStore, command: Sub) -> anyhow::R
                         s.right_person, s.right_name, d.right.id, d.right.source, d.right.row
                     );
                     println!(
-                        "{:<14} {:<40} {:>7}  {:<30} {}",
-                        "field", "level", "weight", "left", "right"
+                        "{:<14} {:<40} {:>7}  {:<30} right",
+                        "field", "level", "weight", "left"
                     );
                     for e in &d.evidence {
                         println!(
