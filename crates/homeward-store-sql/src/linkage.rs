@@ -603,33 +603,21 @@ async fn undo_merge(
         ]],
     )
     .await?;
-    update_in(
-        tx,
-        d,
-        "UPDATE records SET person_id = ? WHERE id",
-        vec![s.into()],
-        &details.records,
-        "",
-    )
-    .await?;
-    update_in(
-        tx,
-        d,
-        "UPDATE events SET person_id = ? WHERE id",
-        vec![s.into()],
-        &details.events,
-        "",
-    )
-    .await?;
-    update_in(
-        tx,
-        d,
-        "UPDATE enquiries SET person_id = ? WHERE id",
-        vec![s.into()],
-        &details.enquiries,
-        "",
-    )
-    .await?;
+    for (table, ids) in [
+        ("records", &details.records),
+        ("events", &details.events),
+        ("enquiries", &details.enquiries),
+    ] {
+        update_in(
+            tx,
+            d,
+            &format!("UPDATE {table} SET person_id = ? WHERE id"),
+            vec![s.into()],
+            ids,
+            "",
+        )
+        .await?;
+    }
     for (visit, position) in &details.findings {
         exec_tx(
             tx,

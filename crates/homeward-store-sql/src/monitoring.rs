@@ -5,7 +5,7 @@ use crate::import::import_in;
 use crate::rows::{self, q};
 use crate::store::{bool_col, insert_rows, SqlStore, Val};
 use async_trait::async_trait;
-use homeward_domain::{Enquiry, EnquiryState, Event, EventKind, Id, IdKind, Source};
+use homeward_domain::{Enquiry, EnquiryState, Event, Id, IdKind, Source};
 use homeward_store::{
     EnquiryDecision, EnquiryFile, EventConfirmation, ImportOutcome, MonitoringStore, Note,
     PfifBatch, StoreError,
@@ -122,20 +122,7 @@ impl MonitoringStore for SqlStore {
                 vec![id.into()],
             )
             .await?;
-        rows.first()
-            .map(|r| {
-                let kind: String = r.try_get("kind").map_err(q)?;
-                Ok(Event {
-                    id: rows::id(r, "id", "events", IdKind::Event)?,
-                    person_id: rows::id(r, "person_id", "events", IdKind::Person)?,
-                    kind: EventKind::parse(&kind).ok_or(corrupt("events", "kind"))?,
-                    date: rows::date(r, "date", "events")?,
-                    source_id: rows::id(r, "source_id", "events", IdKind::Source)?,
-                    place_id: rows::opt_id(r, "place_id", "events", IdKind::Place)?,
-                    contests: rows::opt_id(r, "contests", "events", IdKind::Event)?,
-                })
-            })
-            .transpose()
+        rows.first().map(rows::event).transpose()
     }
 
     async fn confirm_event(&self, c: EventConfirmation) -> Result<(), StoreError> {

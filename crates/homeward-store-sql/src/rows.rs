@@ -85,3 +85,20 @@ pub(crate) fn record(
         original,
     })
 }
+
+/// An event from a row of `SELECT id, person_id, kind, date, source_id, place_id, contests`.
+pub(crate) fn event(r: &AnyRow) -> Result<homeward_domain::Event, StoreError> {
+    let kind: String = r.try_get("kind").map_err(q)?;
+    Ok(homeward_domain::Event {
+        id: id(r, "id", "events", IdKind::Event)?,
+        person_id: id(r, "person_id", "events", IdKind::Person)?,
+        kind: homeward_domain::EventKind::parse(&kind).ok_or(StoreError::Corrupt {
+            table: "events",
+            column: "kind",
+        })?,
+        date: date(r, "date", "events")?,
+        source_id: id(r, "source_id", "events", IdKind::Source)?,
+        place_id: opt_id(r, "place_id", "events", IdKind::Place)?,
+        contests: opt_id(r, "contests", "events", IdKind::Event)?,
+    })
+}

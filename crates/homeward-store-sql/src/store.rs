@@ -6,8 +6,8 @@ use crate::rows::{self, q, RECORD_FIXED};
 use crate::SqlError;
 use async_trait::async_trait;
 use homeward_domain::{
-    DetentionPlace, Event, EventKind, Field, Id, IdKind, Person, Record, Source, Visit,
-    VisitConditions, VisitFinding,
+    DetentionPlace, Event, Field, Id, IdKind, Person, Record, Source, Visit, VisitConditions,
+    VisitFinding,
 };
 use homeward_store::{
     ChangeSet, Counts, ImportHeader, ImportStart, NameCandidate, ScoredToken, Store, StoreError,
@@ -584,21 +584,7 @@ impl Store for SqlStore {
             .await?;
         let mut events = rows
             .iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind").map_err(q)?;
-                Ok(Event {
-                    id: rows::id(r, "id", "events", IdKind::Event)?,
-                    person_id: rows::id(r, "person_id", "events", IdKind::Person)?,
-                    kind: EventKind::parse(&kind).ok_or(StoreError::Corrupt {
-                        table: "events",
-                        column: "kind",
-                    })?,
-                    date: rows::date(r, "date", "events")?,
-                    source_id: rows::id(r, "source_id", "events", IdKind::Source)?,
-                    place_id: rows::opt_id(r, "place_id", "events", IdKind::Place)?,
-                    contests: rows::opt_id(r, "contests", "events", IdKind::Event)?,
-                })
-            })
+            .map(rows::event)
             .collect::<Result<Vec<_>, StoreError>>()?;
         events.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
         Ok(events)
