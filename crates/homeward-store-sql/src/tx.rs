@@ -10,9 +10,15 @@ use sqlx::{Any, AnyPool, Transaction};
 /// A write transaction of the store.
 pub(crate) type Tx = Transaction<'static, Any>;
 
-/// Starts a write transaction.
+/// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first and writes later cannot wait for the
+/// lock when another writer holds it, and fails with SQLITE_BUSY despite the busy timeout.
 pub(crate) async fn begin(pool: &AnyPool) -> Result<Tx, StoreError> {
-    pool.begin().await.map_err(q)
+    if pool.connect_options().database_url.scheme() == "sqlite" {
+        pool.begin_with("BEGIN IMMEDIATE").await.map_err(q)
+    } else {
+        pool.begin().await.map_err(q)
+    }
 }
 
 /// Commits a write transaction; every write path commits through this function.

@@ -28,6 +28,9 @@ pub struct Chrome {
     pub path: String,
     /// The navigation entry to mark as current.
     pub nav: &'static str,
+    /// The session's CSRF token, sent back with every state change (empty without a
+    /// session).
+    pub csrf: String,
 }
 
 impl Chrome {
@@ -40,6 +43,7 @@ impl Chrome {
                 .path_and_query()
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
             nav,
+            csrf: String::new(),
         }
     }
 }
@@ -73,6 +77,7 @@ pub fn error_page(
             asset: assets::VERSION.as_str(),
             path: path.to_owned(),
             nav: "",
+            csrf: String::new(),
         },
         message: page_message(l, status, info),
         request_id_line: l.ts("error-request-id", &[("id", request_id.to_owned())]),
