@@ -11,6 +11,7 @@ pub mod casework;
 pub mod custody;
 pub mod demo;
 pub mod enquiry;
+pub mod handover;
 pub mod import;
 pub mod linkage;
 pub mod monitoring;

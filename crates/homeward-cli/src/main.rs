@@ -46,6 +46,9 @@ enum Command {
     Backup(cmd::custody::BackupArgs),
     /// Destroy the local database and master key, after checking a verified copy.
     Wipe(cmd::custody::WipeArgs),
+    /// Hand the office's data to another office: `handover keygen`, `export` (one bundle
+    /// encrypted to the recipients' age keys and signed), `import` (verified before written).
+    Handover(cmd::handover::Args),
     /// Serve the web interface and JSON API (loopback only until accounts exist).
     Serve(cmd::serve::Args),
     /// Places of detention: add, list.
@@ -94,6 +97,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(args) => cmd::keys::run(args).await,
         Command::Backup(args) => cmd::custody::backup(args).await,
         Command::Wipe(args) => cmd::custody::wipe(args).await,
+        Command::Handover(args) => cmd::handover::run(args).await,
         Command::Serve(args) => cmd::serve::run(args).await,
         Command::Place(args) => cmd::place::run(args).await,
         Command::Visit(args) => cmd::visit::run(args).await,

@@ -21,13 +21,19 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// The sensitive columns: table, the key columns that make its row id, and the columns
 /// stored encrypted. Monitoring and tracing columns are added here.
 pub const SENSITIVE: &[(&str, &[&str], &[&str])] = &[
     // Notes are free text; the original row holds every cell, notes and unmapped ones included.
     ("records", &["id"], &["notes", "original"]),
-    ("visit_findings", &["visit_id", "position"], &["health"]),
+    // Health and conditions findings: what visitors saw and were told.
+    (
+        "visit_findings",
+        &["visit_id", "position"],
+        &["health", "conditions"],
+    ),
     ("enquiries", &["id"], &["contact"]),
     // Who gave a list and how to reach them (informant and source details).
     ("sources", &["id"], &["description"]),
@@ -133,6 +139,12 @@ impl Keys {
         self.file.as_deref()
     }
 
+    /// The keyring as key-file text (current key first), to hand it over with the data;
+    /// `None` without a key.
+    pub fn to_key_file_text(&self) -> Option<Zeroizing<String>> {
+        self.ring.as_deref().map(|r| key_file_text(r.keys()))
+    }
+
     /// Whether a master key is configured.
     pub fn is_configured(&self) -> bool {
         self.ring.is_some()
@@ -164,19 +176,18 @@ pub fn read_key_file(path: &Path) -> Result<Keyring, StoreError> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| key_err(format!("cannot read the key file {}: {e}", path.display())))?;
+    parse_key_text(&text, &path.display().to_string())
+}
+
+/// Parses key-file text (`ID KEY` per line, current first); `origin` names it in errors.
+pub fn parse_key_text(text: &str, origin: &str) -> Result<Keyring, StoreError> {
     let mut ring: Option<Keyring> = None;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let bad = || {
-            key_err(format!(
-                "{}: line {}: expected `ID KEY`",
-                path.display(),
-                n + 1
-            ))
-        };
+        let bad = || key_err(format!("{origin}: line {}: expected `ID KEY`", n + 1));
         let (id, key) = line.split_once(' ').ok_or_else(bad)?;
         let id: u32 = id.parse().map_err(|_| bad())?;
         let key = MasterKey::from_encoded(id, key.trim()).map_err(|_| bad())?;
@@ -185,22 +196,32 @@ pub fn read_key_file(path: &Path) -> Result<Keyring, StoreError> {
             Some(r) => r.add_retired(key),
         }
     }
-    ring.ok_or_else(|| key_err(format!("the key file {} holds no key", path.display())))
+    ring.ok_or_else(|| key_err(format!("the key file {origin} holds no key")))
+}
+
+/// The key-file text of `keys`, current first (what [`parse_key_text`] reads back).
+pub fn key_file_text<'a>(keys: impl IntoIterator<Item = &'a MasterKey>) -> Zeroizing<String> {
+    use secrecy::ExposeSecret;
+    let mut text = Zeroizing::new(String::from(
+        "# Homeward master keys: ID KEY, current first. Never store with the database.\n",
+    ));
+    for k in keys {
+        text.push_str(&format!("{} {}\n", k.id(), k.to_base64().expose_secret()));
+    }
+    text
 }
 
 /// Writes a key file owner-only, atomically (temporary file, fsync, rename, fsync of the
 /// directory), current key first.
 pub fn write_key_file(path: &Path, keys: &[&MasterKey]) -> Result<(), StoreError> {
-    use secrecy::ExposeSecret;
+    write_key_text(path, &key_file_text(keys.iter().copied()))
+}
+
+/// Writes key-file text owner-only and atomically (see [`write_key_file`]).
+pub fn write_key_text(path: &Path, text: &str) -> Result<(), StoreError> {
     use std::io::Write;
     let io =
         |e: std::io::Error| key_err(format!("cannot write the key file {}: {e}", path.display()));
-    let mut text = String::from(
-        "# Homeward master keys: ID KEY, current first. Never store with the database.\n",
-    );
-    for k in keys {
-        text.push_str(&format!("{} {}\n", k.id(), k.to_base64().expose_secret()));
-    }
     let tmp = path.with_extension("key.tmp");
     {
         let mut opts = std::fs::OpenOptions::new();

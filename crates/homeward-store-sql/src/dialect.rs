@@ -54,8 +54,9 @@ impl Dialect {
     }
 }
 
-/// The file path inside a `sqlite:` URL (`sqlite:homeward.db`, `sqlite://dir/x.db?mode=rwc`).
-pub(crate) fn sqlite_path(url: &str) -> Option<&str> {
+/// The file path inside a `sqlite:` URL (`sqlite:homeward.db`, `sqlite://dir/x.db?mode=rwc`);
+/// `None` for other URLs and in-memory databases.
+pub fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite:")?;
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let path = rest.split('?').next().unwrap_or(rest);

@@ -18,7 +18,7 @@ pub use trust::sqlite_file;
 mod tx;
 
 pub use crypto::Keys;
-pub use dialect::Dialect;
+pub use dialect::{sqlite_path, Dialect};
 pub use store::{connect, connect_with_keys, SqlStore};
 
 /// Errors of opening a SQL store.

@@ -635,10 +635,35 @@ impl Store for SqlStore {
         }
         let rows = self
             .fetch_all(
-                "SELECT visit_id, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
+                "SELECT visit_id, position, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
                 vec![],
             )
             .await?;
+        // Conditions findings are sealed: opened together, and every opened one logged as read.
+        let mut sealed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let visit_id: String = r.try_get("visit_id").map_err(q)?;
+            let position: i64 = r.try_get("position").map_err(q)?;
+            sealed.push((
+                format!("{visit_id}:{position}"),
+                "conditions",
+                r.try_get::<Option<String>, _>("conditions").map_err(q)?,
+            ));
+        }
+        let read: Vec<String> = sealed
+            .iter()
+            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let mut conditions = crate::crypto::open_values(
+            &self.pool,
+            self.dialect,
+            &self.keys,
+            "visit_findings",
+            sealed,
+        )
+        .await?
+        .into_iter();
         for r in &rows {
             let visit_id: String = r.try_get("visit_id").map_err(q)?;
             let items: String = r.try_get("items").map_err(q)?;
@@ -662,7 +687,7 @@ impl Store for SqlStore {
                 messages_delivered: count("messages_delivered")?,
                 family_call: bool_col(r, "family_call")?,
                 consent_share_with_family: bool_col(r, "consent_share_with_family")?,
-                conditions: r.try_get("conditions").map_err(q)?,
+                conditions: conditions.next().flatten(),
                 consent_representations: bool_col(r, "consent_representations")?,
                 consent_reports: bool_col(r, "consent_reports")?,
             };
@@ -670,6 +695,7 @@ impl Store for SqlStore {
                 v.findings.push(f);
             }
         }
+        self.note_reads("visit_findings", &read).await?;
         let mut out: Vec<Visit> = visits.into_values().collect();
         out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
         Ok(out)

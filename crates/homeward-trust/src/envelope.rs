@@ -479,6 +479,17 @@ impl Keyring {
         self.current
     }
 
+    /// Every held key, the current one first (to write the keyring out whole).
+    pub fn keys(&self) -> impl Iterator<Item = &MasterKey> {
+        let current = self.keys.get(&self.current);
+        current.into_iter().chain(
+            self.keys
+                .iter()
+                .filter(|(id, _)| **id != self.current)
+                .map(|(_, k)| k),
+        )
+    }
+
     /// Wraps a record key under the current master key.
     pub fn wrap(
         &self,

@@ -286,6 +286,79 @@ pub struct Candidate {
     pub score: f64,
     /// Field by field.
     pub evidence: Vec<FieldEvidence>,
+    /// The linkage model's view (the model fitted on the registry by the latest linked
+    /// import), when there is one: candidates are ranked by its match weight.
+    pub model: Option<ModelView>,
+}
+
+/// How the registry's linkage model weighs a candidate: the best of the person's records
+/// against what the enquiry says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelView {
+    /// Match weight in bits (log2 of the likelihood ratio); positive favours a match.
+    pub weight: f64,
+    /// Match probability with the registry's prior odds (low when the enquiry says little).
+    pub probability: f64,
+    /// Each field's contribution.
+    pub fields: Vec<ModelField>,
+}
+
+/// One field's contribution to a [`ModelView`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelField {
+    /// The field.
+    pub field: String,
+    /// The agreement level ("missing" when either side lacks it).
+    pub level: String,
+    /// Bits of evidence, term-frequency adjustment included.
+    pub bits: f64,
+}
+
+/// Scores each candidate's records against the enquiry with `model`; one view per
+/// candidate, `None` for a candidate without records.
+fn model_views(
+    model: &homeward_link::FittedModel,
+    asked: &StandardFields,
+    records: &[Vec<homeward_domain::Record>],
+) -> Result<Vec<Option<ModelView>>, CaseError> {
+    let mut input = vec![crate::linkage::link_fields(asked, "enquiry".into(), 0)];
+    let mut owner = Vec::new();
+    for (c, recs) in records.iter().enumerate() {
+        for r in recs {
+            input.push(crate::linkage::link_fields(&r.fields, r.id.to_string(), 1));
+            owner.push(c);
+        }
+    }
+    let linker =
+        homeward_link::Linker::new(&input, homeward_link::LinkConfig::default()).map_err(|e| {
+            CaseError::Invalid {
+                input: "linkage".into(),
+                reason: e.to_string(),
+            }
+        })?;
+    let mut out: Vec<Option<ModelView>> = vec![None; records.len()];
+    for (k, &c) in owner.iter().enumerate() {
+        let Ok(x) = linker.explain(model, 0, k + 1) else {
+            continue;
+        };
+        if out[c].as_ref().is_some_and(|v| v.weight >= x.weight) {
+            continue;
+        }
+        out[c] = Some(ModelView {
+            weight: x.weight,
+            probability: x.probability,
+            fields: x
+                .fields
+                .iter()
+                .map(|f| ModelField {
+                    field: f.field.name().to_owned(),
+                    level: f.level_name.clone(),
+                    bits: f.weight + f.tf_adjustment,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 /// Name similarity above which a name counts as agreeing, and as close.
@@ -454,29 +527,49 @@ pub async fn match_enquiry(
         Ok::<_, CaseError>(s)
     })?;
     let name = asked.display_name().unwrap_or_default();
+    // The names engine finds the candidates (in any script); the linkage model, when the
+    // registry has one, weighs them field by field.
     let hits = crate::search::search(store, &name, limit.saturating_mul(4).max(20)).await?;
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     for h in hits {
-        let records: Vec<StandardFields> = store
-            .records_of(&h.person_id)
-            .await?
-            .into_iter()
-            .map(|r| r.fields)
-            .collect();
-        let ev = evidence(&asked, &records);
+        let records = store.records_of(&h.person_id).await?;
+        let fields: Vec<StandardFields> = records.iter().map(|r| r.fields.clone()).collect();
+        let ev = evidence(&asked, &fields);
         let score = combined(&ev);
         if score >= MIN_SCORE {
-            out.push(Candidate {
-                person_id: h.person_id.to_string(),
-                name: h.name,
-                score,
-                evidence: ev,
-            });
+            found.push((h, ev, score, records));
         }
     }
+    let model = crate::linkage::registry_model(store)
+        .await
+        .map_err(|e| CaseError::Invalid {
+            input: "the registry's linkage model".into(),
+            reason: e.to_string(),
+        })?;
+    let views = match &model {
+        Some(m) if !found.is_empty() => {
+            let recs: Vec<Vec<homeward_domain::Record>> =
+                found.iter().map(|(_, _, _, r)| r.clone()).collect();
+            model_views(m, &asked, &recs)?
+        }
+        _ => vec![None; found.len()],
+    };
+    let mut out: Vec<Candidate> = found
+        .into_iter()
+        .zip(views)
+        .map(|((h, ev, score, _), view)| Candidate {
+            person_id: h.person_id.to_string(),
+            name: h.name,
+            score,
+            evidence: ev,
+            model: view,
+        })
+        .collect();
+    let weight = |c: &Candidate| c.model.as_ref().map_or(f64::NEG_INFINITY, |m| m.weight);
     out.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
+        weight(b)
+            .total_cmp(&weight(a))
+            .then(b.score.total_cmp(&a.score))
             .then(a.person_id.cmp(&b.person_id))
     });
     out.truncate(limit as usize);

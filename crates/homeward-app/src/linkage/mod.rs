@@ -20,6 +20,7 @@ use homeward_store::{Decision, Store, StoreError};
 use rand::RngCore;
 use serde::Serialize;
 
+pub(crate) use plan::link_fields;
 pub use plan::{plan_links, LinkPlan};
 
 /// Errors of the linkage use cases.
@@ -229,6 +230,17 @@ pub struct LinkedImportReport {
     pub link: Option<LinkSummary>,
 }
 
+/// The setting that keeps the latest linkage model fitted on the registry (JSON).
+pub const MODEL_SETTING: &str = "link.model";
+
+/// The latest linkage model fitted on the registry, if a linked import has kept one.
+pub async fn registry_model(store: &dyn Store) -> Result<Option<FittedModel>, LinkageError> {
+    match store.setting(MODEL_SETTING).await? {
+        Some(json) => Ok(Some(FittedModel::from_json(&json)?)),
+        None => Ok(None),
+    }
+}
+
 /// Options of a linked import.
 #[derive(Debug, Clone, Default)]
 pub struct LinkOptions {
@@ -313,6 +325,13 @@ pub async fn link_and_write(
     let started = std::time::Instant::now();
     let mut summary = plan.summary;
     let outcome = store.import_linked(batch, plan.links).await?;
+    if let (Some(model), homeward_store::ImportOutcome::Imported { .. }) = (&plan.fitted, &outcome)
+    {
+        // The latest model fitted on the registry scores enquiries against it.
+        store
+            .set_setting(MODEL_SETTING, &model.to_json()?, "linkage", at)
+            .await?;
+    }
     let write_ms = started.elapsed().as_millis() as u64;
     summary.timings_ms = (found_ms, link_ms, write_ms);
     if let homeward_store::ImportOutcome::AlreadyImported { .. } = outcome {

@@ -19,18 +19,29 @@ pub struct LinkPlan {
     pub links: ImportLinks,
     /// Counts for the report.
     pub summary: LinkSummary,
+    /// The model fitted here, when it converged on enough candidate pairs to be kept for
+    /// scoring elsewhere (enquiries); `None` when a model was given or the fit was rough.
+    pub fitted: Option<FittedModel>,
 }
 
 /// The linkage engine's view of a registry record.
 pub(crate) fn link_record(r: &Record, source: u32) -> LinkRecord {
-    let f = &r.fields;
+    link_fields(&r.fields, r.id.to_string(), source)
+}
+
+/// The linkage engine's view of standard fields (a record's, or an enquiry's sought person).
+pub(crate) fn link_fields(
+    f: &homeward_domain::StandardFields,
+    record_id: String,
+    source: u32,
+) -> LinkRecord {
     let date = |d: &Option<homeward_domain::PartialDate>| {
         d.and_then(|d| homeward_link::PartialDate::parse(&d.to_string()))
     };
     LinkRecord {
         source,
         // The opaque record id orders records canonically, whatever order they came in.
-        record_id: Some(r.id.to_string()),
+        record_id: Some(record_id),
         given_name: f.given_name.clone(),
         family_name: f.family_name.clone(),
         patronymic: f.patronymic.clone(),
@@ -112,6 +123,7 @@ pub fn plan_links(
         return Ok(LinkPlan {
             links: ImportLinks::default(),
             summary,
+            fitted: None,
         });
     }
     let records: Vec<LinkRecord> = existing
@@ -130,8 +142,10 @@ pub fn plan_links(
         return Ok(LinkPlan {
             links: ImportLinks::default(),
             summary,
+            fitted: None,
         });
     }
+    let given = model.is_some();
     let model = match model {
         Some(m) => m,
         None => {
@@ -347,8 +361,11 @@ pub fn plan_links(
     }
     summary.auto_merged = merges.len() as u64;
     summary.queued = reviews.len() as u64;
+    let fitted =
+        (!given && model.converged && linker.candidate_count() >= FEW_PAIRS).then_some(model);
     Ok(LinkPlan {
         links: ImportLinks { merges, reviews },
         summary,
+        fitted,
     })
 }

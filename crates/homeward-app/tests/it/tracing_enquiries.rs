@@ -132,6 +132,12 @@ async fn matching_finds_the_sought_person_from_a_misspelt_other_script_enquiry()
         if let Some(c) = hit {
             found += 1;
             assert!(c.evidence.iter().any(|f| f.field == "name"));
+            // The demo's linked imports kept a model: it weighs every candidate.
+            let m = c
+                .model
+                .as_ref()
+                .expect("the registry's model scores candidates");
+            assert!(m.fields.iter().any(|f| f.field.contains("name")), "{m:?}");
         }
         if !cands.is_empty() {
             let s = enquiry::show(&store, &r.reference).await.unwrap();

@@ -203,7 +203,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 println!("no candidates");
             }
             for cand in c {
-                println!("{}  score {:.3}  {}", cand.person_id, cand.score, cand.name);
+                match &cand.model {
+                    Some(m) => println!(
+                        "{}  score {:.3}  model {:+.1} bits (p {:.3})  {}",
+                        cand.person_id, cand.score, m.weight, m.probability, cand.name
+                    ),
+                    None => println!("{}  score {:.3}  {}", cand.person_id, cand.score, cand.name),
+                }
                 for e in cand.evidence {
                     println!(
                         "    {:<14} {:<8} enquiry: {:<30} registry: {}",

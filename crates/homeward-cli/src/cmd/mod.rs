@@ -8,6 +8,7 @@ pub mod enquiry;
 pub mod estimate;
 pub mod event;
 pub mod export;
+pub mod handover;
 pub mod import;
 pub mod keys;
 pub mod link;

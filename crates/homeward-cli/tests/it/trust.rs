@@ -163,6 +163,127 @@ fn canaries_never_appear_and_tampering_is_named() {
     assert!(text.contains(&format!("records {id}: altered")), "{text}");
 }
 
+/// The value after `label` on the line that has it.
+fn after<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.split_once(label).map(|(_, v)| v.trim()))
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+}
+
+#[test]
+fn a_handover_bundle_round_trips_and_a_changed_byte_is_refused_with_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("map.toml"), MAPPING).unwrap();
+    std::fs::write(d.join("a.csv"), list(40, 3)).unwrap();
+    ok(
+        d,
+        &[
+            "import",
+            "a.csv",
+            "--source",
+            "A",
+            "--mapping",
+            "map.toml",
+            "--no-link",
+        ],
+        None,
+    );
+    let vkey = after(
+        &ok(d, &["audit", "keygen", "--out", "cp.key"], None),
+        "verifier key:",
+    )
+    .to_owned();
+    let recipient = after(
+        &ok(d, &["handover", "keygen", "--out", "office-b.age"], None),
+        "recipient:",
+    )
+    .to_owned();
+    let out = ok(
+        d,
+        &[
+            "handover",
+            "export",
+            "--to",
+            &recipient,
+            "--out",
+            "bundle.hw",
+            "--key",
+            "cp.key",
+        ],
+        None,
+    );
+    assert!(out.contains(&vkey), "{out}");
+    assert!(!contains(&d.join("bundle.hw"), CANARY));
+    assert!(
+        !contains(&d.join("bundle.hw"), "Testyan3x1"),
+        "names are encrypted"
+    );
+    assert!(!d.join("bundle.hw.snapshot").exists() && !d.join("bundle.hw.partial").exists());
+
+    // Into an empty database on another path: it verifies and holds the same persons.
+    let other = tempfile::tempdir().unwrap();
+    let o = other.path();
+    let db = format!("sqlite:{}", o.join("received.db").display());
+    let bundle = d.join("bundle.hw");
+    let identity = d.join("office-b.age");
+    let imported = ok(
+        o,
+        &[
+            "handover",
+            "import",
+            bundle.to_str().unwrap(),
+            "--identity",
+            identity.to_str().unwrap(),
+            "--vkey",
+            &vkey,
+            "--db",
+            &db,
+        ],
+        None,
+    );
+    assert!(imported.contains("40 persons"), "{imported}");
+    ok(o, &["audit", "verify", "--db", &db], None);
+    let found = ok(o, &["search", "Testyan3x7 Armen", "--db", &db], None);
+    assert!(found.contains("Testyan3x7"), "{found}");
+
+    // One changed byte, or another office's key: refused, nothing created.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(d.join("bad.hw"), &bytes).unwrap();
+    let fresh = format!("sqlite:{}", o.join("fresh.db").display());
+    let bad = d.join("bad.hw");
+    let stranger = after(
+        &ok(d, &["audit", "keygen", "--out", "stranger.key"], None),
+        "verifier key:",
+    )
+    .to_owned();
+    for (b, v) in [
+        (bad.to_str().unwrap(), vkey.as_str()),
+        (bundle.to_str().unwrap(), stranger.as_str()),
+    ] {
+        let out = homeward(
+            o,
+            &[
+                "handover",
+                "import",
+                b,
+                "--identity",
+                identity.to_str().unwrap(),
+                "--vkey",
+                v,
+                "--db",
+                &fresh,
+            ],
+            None,
+        );
+        assert!(!out.status.success());
+        assert!(!o.join("fresh.db").exists() && !o.join("fresh.db.key").exists());
+        assert!(!o.join("fresh.db.handover").exists(), "scratch left behind");
+    }
+}
+
 #[test]
 fn accounts_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ use homeward_trust::envelope::{Keyring, MasterKey};
 const CANARY_NOTE: &str = "CANARY-NOTE-7f3a9c";
 const CANARY_HEALTH: &str = "CANARY-HEALTH-51d2e8";
 const CANARY_CONTACT: &str = "CANARY-CONTACT-0b6f44";
+const CANARY_CONDITIONS: &str = "CANARY-CONDITIONS-c81e02";
 
 fn test_keys() -> Keys {
     Keys::from_keyring(Keyring::new(MasterKey::from_bytes(1, [7u8; 32])))
@@ -32,6 +33,7 @@ async fn seeded(url: &str) -> SqlStore {
     let person = store.all_person_names().await.unwrap()[0].0.clone();
     let mut c = change_set(&mut ids, &person, &src.id);
     c.visits[0].findings[0].health = Some(CANARY_HEALTH.into());
+    c.visits[0].findings[0].conditions = Some(CANARY_CONDITIONS.into());
     c.enquiries[0].0.contact = Some(CANARY_CONTACT.into());
     store.apply(c).await.unwrap();
     store
@@ -116,19 +118,34 @@ async fn canaries_never_reach_the_database_wal_or_backup_files() {
         store.finding_health(&v[0].id, 0).await.unwrap().as_deref(),
         Some(CANARY_HEALTH)
     );
+    let seeded_visit = v
+        .iter()
+        .flat_map(|v| &v.findings)
+        .find_map(|f| f.conditions.as_deref().filter(|c| c.contains("CANARY")));
+    assert_eq!(seeded_visit, Some(CANARY_CONDITIONS));
     let wal = dir.path().join("c.db-wal");
     assert!(wal.exists(), "the WAL is there to be scanned");
     let backup = dir.path().join("backup.db");
     store.backup_to(&backup).await.unwrap();
     for f in [&db, &wal, &backup] {
         let bytes = std::fs::read(f).unwrap();
-        for canary in [CANARY_NOTE, CANARY_HEALTH, CANARY_CONTACT] {
+        for canary in [
+            CANARY_NOTE,
+            CANARY_HEALTH,
+            CANARY_CONTACT,
+            CANARY_CONDITIONS,
+        ] {
             assert!(!contains(&bytes, canary), "{canary} in {}", f.display());
         }
     }
     store.close().await;
     let bytes = std::fs::read(&db).unwrap();
-    for canary in [CANARY_NOTE, CANARY_HEALTH, CANARY_CONTACT] {
+    for canary in [
+        CANARY_NOTE,
+        CANARY_HEALTH,
+        CANARY_CONTACT,
+        CANARY_CONDITIONS,
+    ] {
         assert!(
             !contains(&bytes, canary),
             "{canary} in the checkpointed database"
