@@ -365,10 +365,12 @@ fn sigkill_under_load_never_loses_an_acknowledged_write_or_breaks_the_chain() {
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(100..1500)));
-        // SIGKILL the whole group (the shell and the import it runs).
-        let pid = child.id() as i32;
+        // SIGKILL the whole group (the shell and the import it runs): the child leads a
+        // group of its own, and `--` keeps kill from reading the negative id as an option.
+        let pid = child.id();
+        assert!(pid > 1, "a real child process");
         let _ = Command::new("kill")
-            .args(["-9", &format!("-{pid}")])
+            .args(["-s", "KILL", "--", &format!("-{pid}")])
             .status();
         let out = child.wait_with_output().unwrap();
         for line in String::from_utf8_lossy(&out.stdout).lines() {
