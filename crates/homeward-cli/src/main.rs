@@ -46,7 +46,7 @@ enum Command {
     Backup(cmd::custody::BackupArgs),
     /// Destroy the local database and master key, after checking a verified copy.
     Wipe(cmd::custody::WipeArgs),
-    /// Serve the web interface and JSON API (loopback only until accounts exist).
+    /// Serve the web interface and JSON API on loopback (sign in with an account).
     Serve(cmd::serve::Args),
     /// Places of detention: add, list.
     Place(cmd::place::Args),
