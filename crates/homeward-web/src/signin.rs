@@ -274,7 +274,7 @@ fn facts(l: Lang, v: &FamilyView) -> Vec<(String, String)> {
         (l.t("family-reference"), v.reference.clone()),
         (
             l.t("family-state"),
-            l.t(&format!("enquiry-state-{}", v.state)),
+            l.t(&format!("family-state-{}", v.state)),
         ),
     ];
     match &v.answer {

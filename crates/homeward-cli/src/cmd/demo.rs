@@ -132,6 +132,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     if let Some((id, secret)) = summary.enquiry_secrets.first() {
         println!("a family enquiry to try (shown once): homeward enquiry status --reference {id}");
+        println!("  (or on the family page, /family, of `homeward serve`)");
         println!("  with the passphrase on standard input: {secret}");
     }
     let accounts = homeward_app::accounts::demo_accounts(&store).await?;

@@ -446,6 +446,15 @@ async fn the_family_sees_their_own_enquiry_and_nothing_else() {
     for (other, _) in &w.enquiries[1..] {
         assert!(!page.contains(other.as_str()), "another enquiry shown");
     }
+    // Every enquiry reads in words, answered or not.
+    let mut answered = 0;
+    for (reference, secret) in &w.enquiries {
+        let (r, page) = ask(reference.clone(), secret.clone()).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(!page.contains("Unknown localization key"), "{page}");
+        answered += usize::from(page.contains("Known as of"));
+    }
+    assert!(answered > 0, "the demo answers some enquiries");
     // Nothing of the registry: no names, no links to staff pages.
     assert!(!page.contains("href=\"/persons"));
     for p in w.store.persons_page(0, 1000).await.unwrap().0 {
