@@ -30,6 +30,10 @@ pub use homeward_trust::session::{
 /// this much early, never late.
 pub const TOUCH_EVERY_SECS: u64 = 60;
 
+/// Counters the throttle keeps before it drops the forgotten ones: guessing at random
+/// account names adds one each, so memory stays bounded.
+const THROTTLE_PRUNE_AT: usize = 10_000;
+
 /// Longest token text looked up; anything longer is refused without a query.
 const MAX_TOKEN_CHARS: usize = 128;
 
@@ -122,6 +126,10 @@ fn note(throttle: &Mutex<LoginThrottle>, key: &str, client: &str, now: u64, ok: 
             t.record_success(key);
         } else {
             t.record_failure(key, client, now);
+            let (accounts, sources) = t.tracked();
+            if accounts + sources > THROTTLE_PRUNE_AT {
+                t.prune(now);
+            }
         }
     }
 }
