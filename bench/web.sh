@@ -22,6 +22,9 @@ if [ ! -s "$db" ]; then
   echo "loading the demo scenario with $persons persons into $db"
   /usr/bin/time -f "demo load: %e s, peak RSS %M KiB" "$bin" demo --persons "$persons" --seed 7 --db "sqlite:$db" > /dev/null
 fi
+# Pages and the persons API need a session: a fresh password for the demo's administrator.
+password=$(python3 -c "import secrets; print(secrets.token_urlsafe(18))")
+printf '%s\n' "$password" | "$bin" user --db "sqlite:$db" passwd demo-administrator > /dev/null
 "$bin" serve --db "sqlite:$db" --bind 127.0.0.1:0 > "$out/serve.txt" 2> "$out/serve.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
@@ -29,11 +32,28 @@ for _ in $(seq 100); do grep -q "serving on" "$out/serve.txt" 2>/dev/null && bre
 url=$(grep -o 'http://[^ ]*' "$out/serve.txt" | head -n1); url=${url%/}
 
 # Paths to request: 2,000 persons spread over the registry, and their names as queries.
-python3 - "$url" "$out" <<'PY'
-import json, sys, urllib.parse, urllib.request
+# Signs in through the login form; the session cookie goes to $out/cookie for wrk.
+PASSWORD="$password" python3 - "$url" "$out" <<'PY'
+import json, os, re, sys, urllib.parse, urllib.request
 url, out = sys.argv[1], sys.argv[2]
+class Keep(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+opener = urllib.request.build_opener(Keep)
+with urllib.request.urlopen(url + "/login") as r:
+    pre = r.headers["set-cookie"].split(";")[0]
+    token = re.search(r'name="_csrf" value="([^"]+)"', r.read().decode()).group(1)
+form = urllib.parse.urlencode({"username": "demo-administrator", "password": os.environ["PASSWORD"], "_csrf": token}).encode()
+req = urllib.request.Request(url + "/login", data=form, headers={"cookie": pre})
+try:
+    opener.open(req)
+except urllib.error.HTTPError as e:
+    if e.code != 303:
+        raise
+    session = next(v for k, v in e.headers.items() if k.lower() == "set-cookie" and v.startswith(("homeward_session=", "__Host-homeward_session="))).split(";")[0]
+open(f"{out}/cookie", "w").write(session)
 def get(p):
-    with urllib.request.urlopen(url + p) as r:
+    with urllib.request.urlopen(urllib.request.Request(url + p, headers={"cookie": session})) as r:
         return json.load(r)
 total = get("/api/v1/persons?per_page=1")["total"]
 step = max(1, total // 10)
@@ -54,19 +74,22 @@ with open(f"{out}/static.paths", "w") as f:
 PY
 
 cat > "$out/paths.lua" <<'LUA'
--- Requests a random path from the file named by the PATHS environment variable.
+-- Requests a random path from the file named by the PATHS environment variable, with the
+-- session cookie from the file named by COOKIE.
 local paths = {}
+local headers = {}
 init = function(args)
   for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+  for line in io.lines(os.getenv("COOKIE")) do headers["Cookie"] = line end
   math.randomseed(7)
 end
 request = function()
-  return wrk.format("GET", paths[math.random(#paths)])
+  return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 LUA
 
 run() { # name paths-file -> "rps p50_ms p99_ms"
-  PATHS="$2" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$out/paths.lua" "$url" > "$out/$1.wrk"
+  PATHS="$2" COOKIE="$out/cookie" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$out/paths.lua" "$url" > "$out/$1.wrk"
   python3 - "$out/$1.wrk" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()

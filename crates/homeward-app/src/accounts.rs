@@ -187,6 +187,8 @@ pub async fn change_password(
     check_password(password, name)?;
     let hash = hasher()?.hash(&mut OsRng, password)?;
     store.set_password_hash(&a.user.id, &hash).await?;
+    // Whoever held the old password may hold a session too.
+    store.delete_user_sessions(&a.user.id).await?;
     Ok(())
 }
 

@@ -20,4 +20,5 @@ pub mod policy;
 pub mod public_report;
 pub mod reports;
 pub mod search;
+pub mod sessions;
 pub mod status;

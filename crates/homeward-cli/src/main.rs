@@ -49,7 +49,7 @@ enum Command {
     /// Hand the office's data to another office: `handover keygen`, `export` (one bundle
     /// encrypted to the recipients' age keys and signed), `import` (verified before written).
     Handover(cmd::handover::Args),
-    /// Serve the web interface and JSON API (loopback only until accounts exist).
+    /// Serve the web interface and JSON API on loopback (sign in with an account).
     Serve(cmd::serve::Args),
     /// Places of detention: add, list.
     Place(cmd::place::Args),

@@ -291,11 +291,11 @@ pub(crate) async fn baseline(pool: &sqlx::AnyPool, fresh: &[Shape]) -> Result<()
     crate::tx::commit(tx).await
 }
 
-fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn unhex32(s: &str) -> Option<[u8; 32]> {
+pub(crate) fn unhex32(s: &str) -> Option<[u8; 32]> {
     if s.len() != 64 || !s.is_ascii() {
         return None;
     }

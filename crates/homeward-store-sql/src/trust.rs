@@ -7,7 +7,8 @@ use crate::store::{insert_rows, SqlStore, Val};
 use async_trait::async_trait;
 use homeward_domain::{Id, IdKind, Role, User};
 use homeward_store::{
-    Account, AuditRow, KeyReport, PersonFacts, RowProblem, StoreError, TrustStore,
+    Account, AuditRow, FoundSession, KeyReport, PersonFacts, RowProblem, SessionRow, StoreError,
+    TrustStore,
 };
 use sqlx::Row;
 use std::collections::HashSet;
@@ -443,6 +444,139 @@ impl TrustStore for SqlStore {
         }
         sync_path(path)
     }
+
+    async fn create_session(&self, session: &SessionRow) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO sessions (token_digest, user_id, created_at, last_seen, csrf_digest) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                crate::audit::hex(&session.token_digest).into(),
+                (&session.user).into(),
+                secs(session.created_at),
+                secs(session.last_seen),
+                crate::audit::hex(&session.csrf_digest).into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            StoreError::Query(m) if m.to_lowercase().contains("unique") => {
+                StoreError::Conflict("a session with this token exists".into())
+            }
+            StoreError::Query(m) if m.to_lowercase().contains("foreign") => {
+                StoreError::NotFound("user".into())
+            }
+            other => other,
+        })
+    }
+
+    async fn session(&self, token_digest: &[u8; 32]) -> Result<Option<FoundSession>, StoreError> {
+        let row = sqlx::query(&self.dialect.sql(
+            "SELECT s.token_digest, s.user_id, s.created_at, s.last_seen, s.csrf_digest, \
+             u.username, u.role, u.disabled \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?",
+        ))
+        .bind(crate::audit::hex(token_digest))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(q)?;
+        let Some(r) = row else { return Ok(None) };
+        let corrupt = |column| StoreError::Corrupt {
+            table: "sessions",
+            column,
+        };
+        let digest = |column: &'static str| -> Result<[u8; 32], StoreError> {
+            let t: String = r.try_get(column).map_err(q)?;
+            crate::audit::unhex32(&t).ok_or_else(|| corrupt(column))
+        };
+        let time = |column: &'static str| -> Result<u64, StoreError> {
+            let t: i64 = r.try_get(column).map_err(q)?;
+            u64::try_from(t).map_err(|_| corrupt(column))
+        };
+        let role: String = r.try_get("role").map_err(q)?;
+        let disabled: i64 = r.try_get("disabled").map_err(q)?;
+        let user = User {
+            id: rows::id(&r, "user_id", "sessions", IdKind::User)?,
+            username: r.try_get("username").map_err(q)?,
+            role: role.parse::<Role>().map_err(|_| StoreError::Corrupt {
+                table: "users",
+                column: "role",
+            })?,
+        };
+        Ok(Some(FoundSession {
+            row: SessionRow {
+                token_digest: digest("token_digest")?,
+                user: user.id.clone(),
+                created_at: time("created_at")?,
+                last_seen: time("last_seen")?,
+                csrf_digest: digest("csrf_digest")?,
+            },
+            user,
+            disabled: disabled != 0,
+        }))
+    }
+
+    async fn touch_session(
+        &self,
+        token_digest: &[u8; 32],
+        last_seen: u64,
+    ) -> Result<bool, StoreError> {
+        // Never moves last_seen backwards, so concurrent requests cannot shorten a session.
+        let n = self
+            .exec(
+                "UPDATE sessions SET last_seen = ? WHERE token_digest = ? AND last_seen < ?",
+                vec![
+                    secs(last_seen),
+                    crate::audit::hex(token_digest).into(),
+                    secs(last_seen),
+                ],
+            )
+            .await?;
+        if n > 0 {
+            return Ok(true);
+        }
+        let still = sqlx::query(
+            &self
+                .dialect
+                .sql("SELECT 1 AS x FROM sessions WHERE token_digest = ?"),
+        )
+        .bind(crate::audit::hex(token_digest))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(q)?;
+        Ok(still.is_some())
+    }
+
+    async fn delete_session(&self, token_digest: &[u8; 32]) -> Result<bool, StoreError> {
+        let n = self
+            .exec(
+                "DELETE FROM sessions WHERE token_digest = ?",
+                vec![crate::audit::hex(token_digest).into()],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn delete_user_sessions(&self, user: &Id) -> Result<u64, StoreError> {
+        self.exec("DELETE FROM sessions WHERE user_id = ?", vec![user.into()])
+            .await
+    }
+
+    async fn prune_sessions(
+        &self,
+        idle_cutoff: u64,
+        absolute_cutoff: u64,
+    ) -> Result<u64, StoreError> {
+        self.exec(
+            "DELETE FROM sessions WHERE last_seen <= ? OR created_at <= ?",
+            vec![secs(idle_cutoff), secs(absolute_cutoff)],
+        )
+        .await
+    }
+}
+
+/// Unix seconds as a bound integer (saturating: the year 292 billion is far off).
+fn secs(t: u64) -> Val {
+    Val::Int(i64::try_from(t).unwrap_or(i64::MAX))
 }
 
 /// The SQLite file of a store, if it is one (backups and wipes name it).

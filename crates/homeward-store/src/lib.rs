@@ -26,8 +26,8 @@ use async_trait::async_trait;
 pub mod trust;
 use homeward_domain::{DetentionPlace, Enquiry, Event, Id, Person, Record, Source, User, Visit};
 pub use trust::{
-    as_actor, current_actor, Account, AuditRow, KeyReport, PersonFacts, RowProblem, RowProblemKind,
-    TrustStore,
+    as_actor, current_actor, Account, AuditRow, FoundSession, KeyReport, PersonFacts, RowProblem,
+    RowProblemKind, SessionRow, TrustStore,
 };
 
 /// Errors of a storage backend.

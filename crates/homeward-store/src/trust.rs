@@ -101,6 +101,32 @@ pub struct PersonFacts {
     pub status: Option<String>,
 }
 
+/// A server-side session as stored: digests of its tokens, never the tokens themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// SHA-256 of the session token (the cookie's value).
+    pub token_digest: [u8; 32],
+    /// The account it belongs to.
+    pub user: Id,
+    /// Unix seconds of the login.
+    pub created_at: u64,
+    /// Unix seconds of the last use.
+    pub last_seen: u64,
+    /// SHA-256 of the session's CSRF token.
+    pub csrf_digest: [u8; 32],
+}
+
+/// A session found by its token digest, with the account it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundSession {
+    /// The stored row.
+    pub row: SessionRow,
+    /// The account's id, name and role as they are now (a role change applies at once).
+    pub user: User,
+    /// Whether the account is disabled (its sessions are then refused).
+    pub disabled: bool,
+}
+
 /// What `rotate_master_key` and `erase` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct KeyReport {
@@ -163,4 +189,32 @@ pub trait TrustStore: Send + Sync {
 
     /// Writes a consistent snapshot of the whole database to `path` (fsynced).
     async fn backup_to(&self, path: &Path) -> Result<(), StoreError>;
+
+    /// Stores a new session; `Conflict` if its token digest exists (never, with random
+    /// tokens), `NotFound` if the user does not.
+    async fn create_session(&self, session: &SessionRow) -> Result<(), StoreError>;
+
+    /// The session with this token digest, with its account, if any.
+    async fn session(&self, token_digest: &[u8; 32]) -> Result<Option<FoundSession>, StoreError>;
+
+    /// Records a use of a session at `last_seen` (unix seconds); false if it is gone.
+    async fn touch_session(
+        &self,
+        token_digest: &[u8; 32],
+        last_seen: u64,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends one session (logout); false if it did not exist.
+    async fn delete_session(&self, token_digest: &[u8; 32]) -> Result<bool, StoreError>;
+
+    /// Ends every session of an account (password change, disabling); how many ended.
+    async fn delete_user_sessions(&self, user: &Id) -> Result<u64, StoreError>;
+
+    /// Deletes the sessions last used at or before `idle_cutoff` or created at or before
+    /// `absolute_cutoff` (unix seconds); how many went.
+    async fn prune_sessions(
+        &self,
+        idle_cutoff: u64,
+        absolute_cutoff: u64,
+    ) -> Result<u64, StoreError>;
 }

@@ -2,12 +2,13 @@
 //! is built. Every route the router registers must have a row (building the router fails
 //! otherwise), and every row must name a registered route (a test replays the matrix).
 //!
-//! Until accounts and sessions land (issue 8), every request is the local operator, who
-//! holds every staff role; the server therefore binds to loopback only. The check itself
-//! runs on every request already, so sessions only have to supply the principal.
+//! The principal comes from the session (`session::identify`): a request without one is
+//! anonymous and reaches `public` routes only. A signed-in account that a route does not
+//! allow gets the same "not found" as a path that does not exist.
 
 use std::collections::BTreeSet;
 
+use homeward_domain::Id;
 use serde::Deserialize;
 
 /// The matrix, as shipped.
@@ -19,7 +20,8 @@ pub const MATRIX: &str = include_str!("../authz.toml");
 pub enum Role {
     /// Anyone, without an account: assets, language choice, public reports.
     Public,
-    /// A family following its enquiry with a reference and secret.
+    /// A family following its enquiry with a reference and secret. The family page itself
+    /// is public (the use case checks the reference and secret), so no route needs this yet.
     Enquirer,
     /// Reads what is not sensitive.
     Viewer,
@@ -36,15 +38,55 @@ pub enum Role {
 /// Who is making a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
-    /// The operator of a loopback-only server without accounts: every staff role.
-    LocalOperator,
+    /// No session: public routes only.
+    Anonymous,
+    /// A signed-in staff account with its role.
+    Staff {
+        /// The account's id.
+        user: Id,
+        /// Its role.
+        role: homeward_domain::Role,
+    },
 }
 
 impl Principal {
     /// Whether this principal may act in `role`.
     pub fn has(&self, role: Role) -> bool {
+        use homeward_domain::Role as R;
         match self {
-            Principal::LocalOperator => role != Role::Enquirer,
+            Principal::Anonymous => role == Role::Public,
+            Principal::Staff { role: own, .. } => matches!(
+                (own, role),
+                (_, Role::Public)
+                    | (R::Viewer, Role::Viewer)
+                    | (R::Analyst, Role::Analyst)
+                    | (R::Caseworker, Role::Caseworker)
+                    | (R::HealthOfficer, Role::HealthOfficer)
+                    | (R::Administrator, Role::Administrator)
+            ),
+        }
+    }
+
+    /// The web principal of an application principal (a command-line operator or an
+    /// enquirer never reaches the web through a session, so they read as anonymous).
+    pub fn from_app(p: &homeward_app::policy::Principal) -> Principal {
+        match p {
+            homeward_app::policy::Principal::Staff { user, role } => Principal::Staff {
+                user: user.clone(),
+                role: *role,
+            },
+            _ => Principal::Anonymous,
+        }
+    }
+
+    /// The application principal, for homeward-app's policy checks.
+    pub fn app(&self) -> Option<homeward_app::policy::Principal> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Staff { user, role } => Some(homeward_app::policy::Principal::Staff {
+                user: user.clone(),
+                role: *role,
+            }),
         }
     }
 }

@@ -27,9 +27,13 @@ pub enum WebError {
     /// The input is well-formed but cannot be processed (an import's bad rows, say).
     #[error("unprocessable: {0}")]
     Unprocessable(String),
-    /// The caller may not do this.
+    /// The caller may not do this (a state change without its CSRF token or from another
+    /// site; refusals of roles read as `NotFound`).
     #[error("forbidden")]
     Forbidden,
+    /// The API needs a session and the request has none.
+    #[error("unauthorized")]
+    Unauthorized,
     /// Storage failed; the detail is logged, not shown.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -66,8 +70,8 @@ pub struct ErrorBody {
 /// One API error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable code: not_found, bad_request, unprocessable, forbidden, payload_too_large,
-    /// method_not_allowed, timeout, internal.
+    /// Stable code: not_found, bad_request, unprocessable, forbidden, unauthorized,
+    /// payload_too_large, method_not_allowed, timeout, internal.
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
@@ -88,6 +92,10 @@ impl WebError {
                 (StatusCode::UNPROCESSABLE_ENTITY, info("unprocessable", m))
             }
             WebError::Forbidden => (StatusCode::FORBIDDEN, info("forbidden", "forbidden")),
+            WebError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                info("unauthorized", "sign in first"),
+            ),
             WebError::Store(StoreError::NotFound(_)) => {
                 (StatusCode::NOT_FOUND, info("not_found", "not found"))
             }
@@ -122,6 +130,7 @@ fn generic(status: StatusCode) -> ErrorInfo {
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
         StatusCode::FORBIDDEN => ("forbidden", "forbidden"),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "sign in first"),
         StatusCode::UNPROCESSABLE_ENTITY => ("unprocessable", "the request cannot be processed"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "unsupported media type"),
         s if s.is_client_error() => ("bad_request", "the request is not valid"),
@@ -132,6 +141,11 @@ fn generic(status: StatusCode) -> ErrorInfo {
         message: message.to_owned(),
     }
 }
+
+/// Marks an error response whose body a handler wrote itself (the login and family forms
+/// answering 401, 404 or 429 with the form and its message), which `render_errors` keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
 
 /// Writes the body of every error response: JSON under `/api/`, an HTML page elsewhere.
 pub async fn render_errors(req: Request, next: Next) -> Response {
@@ -146,7 +160,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || resp.extensions().get::<KeepBody>().is_some()
+    {
         return resp;
     }
     let info = resp
@@ -169,10 +185,14 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             serde_json::to_string(&body).unwrap_or_default(),
         )
     } else {
-        (
-            "text/html; charset=utf-8",
-            crate::pages::error_page(lang, &path, status, &info, &request_id),
-        )
+        // The page's own forms (language, sign out) need the session's CSRF token.
+        let viewer = resp.extensions().get::<crate::session::Viewer>().cloned();
+        let page = || crate::pages::error_page(lang, &path, status, &info, &request_id);
+        let html = match viewer {
+            Some(v) => crate::session::with_viewer(v, page),
+            None => page(),
+        };
+        ("text/html; charset=utf-8", html)
     };
     let mut out = Response::new(Body::from(body));
     *out.status_mut() = status;
@@ -187,6 +207,7 @@ pub fn page_message(lang: Lang, status: StatusCode, info: &ErrorInfo) -> String 
     match info.code {
         "not_found" => lang.t("error-not-found"),
         "forbidden" => lang.t("error-forbidden"),
+        "unauthorized" => lang.t("error-unauthorized"),
         "payload_too_large" => lang.t("error-too-large"),
         // The caller's own input explained in English is better than a vague translation.
         "bad_request" | "unprocessable" if status.is_client_error() => info.message.clone(),

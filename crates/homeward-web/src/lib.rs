@@ -10,6 +10,8 @@ pub mod charts;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod session;
+pub mod signin;
 mod uploads;
 
 use std::collections::BTreeSet;
@@ -61,6 +63,7 @@ pub struct AppState {
     /// A fixed "today" for reproducible pages (tests); the system clock when `None`.
     pub today: Option<PartialDate>,
     uploads: Arc<uploads::Uploads>,
+    auth: Arc<session::Auth>,
 }
 
 impl AppState {
@@ -70,7 +73,36 @@ impl AppState {
             store,
             today: None,
             uploads: Arc::new(uploads::Uploads::default()),
+            auth: Arc::new(session::Auth::default()),
         }
+    }
+
+    /// The same state with sessions tuned: timeouts, throttling, a fixed clock (unix
+    /// seconds, for tests), and whether clients reach the server over TLS (`Secure`
+    /// cookies with the `__Host-` prefix). Call before serving: it starts the throttles
+    /// afresh.
+    pub fn with_sessions(
+        mut self,
+        policy: homeward_app::sessions::SessionPolicy,
+        throttle: homeward_app::sessions::ThrottlePolicy,
+        clock: Option<Arc<std::sync::atomic::AtomicU64>>,
+        behind_tls: bool,
+    ) -> Self {
+        self.auth = Arc::new(session::Auth {
+            policy,
+            logins: std::sync::Mutex::new(homeward_app::sessions::LoginThrottle::new(throttle)),
+            families: std::sync::Mutex::new(homeward_app::sessions::LoginThrottle::new(throttle)),
+            secure: behind_tls,
+            clock,
+        });
+        self
+    }
+
+    /// The same state for a server that clients reach over TLS (a proxy in front).
+    pub fn behind_tls(self) -> Self {
+        let a = &self.auth;
+        let (policy, clock) = (a.policy, a.clock.clone());
+        self.with_sessions(policy, Default::default(), clock, true)
     }
 
     /// The same state with a fixed date, so that pages and reports are reproducible.
@@ -99,6 +131,11 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
     vec![
         ("GET", "/static/{version}/{file}", get(assets::asset)),
         ("POST", "/lang", post(pages::set_lang)),
+        ("GET", "/login", get(signin::login_form)),
+        ("POST", "/login", post(signin::login)),
+        ("POST", "/logout", post(signin::logout)),
+        ("GET", "/family", get(signin::family_form)),
+        ("POST", "/family", post(signin::family)),
         ("GET", "/", get(pages::dashboard)),
         ("GET", "/persons", get(pages::persons)),
         ("GET", "/persons/{id}", get(pages::person)),
@@ -132,25 +169,26 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
-/// Checks each request's principal against the roles its route allows.
+/// Checks each request's principal against the roles its route allows. Anonymous
+/// requests for staff pages go to the login page (and come back after it); the API answers
+/// 401. A signed-in account the route does not allow gets exactly the "not found" of a path
+/// that does not exist.
 async fn guard(State(roles): State<Arc<BTreeSet<Role>>>, req: Request, next: Next) -> Response {
     let principal = req
         .extensions()
         .get::<Principal>()
         .cloned()
-        .unwrap_or(Principal::LocalOperator);
+        .unwrap_or(Principal::Anonymous);
     if authz::allowed(&principal, &roles) {
-        next.run(req).await
-    } else {
-        WebError::Forbidden.into_response()
+        return next.run(req).await;
     }
-}
-
-/// Who is asking. Until sessions exist (issue 8) it is the local operator of a loopback
-/// server; sessions will replace this layer, and every route's guard stays as it is.
-async fn identify(mut req: Request, next: Next) -> Response {
-    req.extensions_mut().insert(Principal::LocalOperator);
-    next.run(req).await
+    if principal != Principal::Anonymous {
+        return WebError::NotFound.into_response();
+    }
+    if req.uri().path().starts_with("/api/") {
+        return WebError::Unauthorized.into_response();
+    }
+    signin::to_login(req.method(), req.uri())
 }
 
 /// Request ids: 128 random bits, hex. A client's own `x-request-id` is dropped first, so
@@ -189,6 +227,7 @@ pub fn app(state: AppState) -> Result<Router, authz::AuthzError> {
         router = router.route(path, handler);
     }
     let request_id = HeaderName::from_static(REQUEST_ID);
+    let identify = middleware::from_fn_with_state(state.clone(), session::identify);
     let router = router
         .fallback(|| async { WebError::NotFound })
         .with_state(state)
@@ -200,7 +239,7 @@ pub fn app(state: AppState) -> Result<Router, authz::AuthzError> {
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             WebError::Internal("a handler panicked".into()).into_response()
         }))
-        .layer(middleware::from_fn(identify))
+        .layer(identify)
         .layer(middleware::from_fn(error::render_errors))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -240,13 +279,14 @@ pub fn app(state: AppState) -> Result<Router, authz::AuthzError> {
     Ok(router)
 }
 
-/// Until accounts land (issue 8) the server may listen on loopback only.
+/// The server listens on loopback only: clients elsewhere reach it through a TLS proxy on
+/// the same machine (tell the server with `AppState::behind_tls`), never in clear text.
 pub fn check_bind(addr: &SocketAddr) -> Result<(), WebError> {
     if addr.ip().is_loopback() {
         Ok(())
     } else {
         Err(WebError::BadRequest(format!(
-            "{addr} is not a loopback address: without accounts, Homeward serves 127.0.0.1 or ::1 only"
+            "{addr} is not a loopback address: Homeward serves 127.0.0.1 or ::1 only (put a TLS proxy in front for other clients)"
         )))
     }
 }
@@ -258,10 +298,13 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result
         .map_err(|e| WebError::Internal(e.to_string()))?;
     check_bind(&addr)?;
     let router = app(state).map_err(|e| WebError::Internal(e.to_string()))?;
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))
 }

@@ -31,10 +31,12 @@ pub struct Chrome {
     /// The session's CSRF token, sent back with every state change (empty without a
     /// session).
     pub csrf: String,
+    /// The signed-in account's name (empty when anonymous).
+    pub user: String,
 }
 
 impl Chrome {
-    fn new(l: Lang, uri: &axum::http::Uri, nav: &'static str) -> Chrome {
+    pub(crate) fn new(l: Lang, uri: &axum::http::Uri, nav: &'static str) -> Chrome {
         Chrome {
             l,
             langs: Lang::ALL,
@@ -44,7 +46,22 @@ impl Chrome {
                 .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
             nav,
             csrf: String::new(),
+            user: String::new(),
         }
+        .for_viewer()
+    }
+
+    /// Fills in the session's CSRF token and the signed-in name.
+    fn for_viewer(mut self) -> Chrome {
+        let v = crate::session::current();
+        self.csrf = v.csrf;
+        self.user = v.username;
+        self
+    }
+
+    /// Whether the reader may open `GET path` (to show only the links that lead somewhere).
+    pub fn may(&self, path: &str) -> bool {
+        crate::session::current().may_get(path)
     }
 }
 
@@ -78,7 +95,9 @@ pub fn error_page(
             path: path.to_owned(),
             nav: "",
             csrf: String::new(),
-        },
+            user: String::new(),
+        }
+        .for_viewer(),
         message: page_message(l, status, info),
         request_id_line: l.ts("error-request-id", &[("id", request_id.to_owned())]),
     };
@@ -140,6 +159,8 @@ struct Dashboard {
     access_chart: String,
     access_rows: Vec<(String, String, String)>,
     threshold_line: String,
+    /// Whether the reader may see who is overdue (names: caseworkers and administrators).
+    show_overdue: bool,
     overdue: Vec<OverdueRow>,
 }
 
@@ -173,7 +194,13 @@ pub async fn dashboard(
     .map(|(k, n)| (l.t(k), l.num(i64::try_from(*n).unwrap_or(i64::MAX))))
     .collect();
     let num = |n: u64| l.num(i64::try_from(n).unwrap_or(i64::MAX));
-    let mut overdue: Vec<_> = gap.persons.values().filter(|p| p.overdue).collect();
+    let show_overdue =
+        crate::session::current().may_use(homeward_app::policy::UseCase::ReportOperational);
+    let mut overdue: Vec<_> = gap
+        .persons
+        .values()
+        .filter(|p| p.overdue && show_overdue)
+        .collect();
     overdue.sort_by(|a, b| {
         b.days_since_visit
             .cmp(&a.days_since_visit)
@@ -203,6 +230,7 @@ pub async fn dashboard(
             })
             .collect(),
         threshold_line: l.tn("access-threshold", "days", threshold),
+        show_overdue,
         overdue: overdue
             .into_iter()
             .take(OVERDUE_SHOWN)

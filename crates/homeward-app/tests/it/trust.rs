@@ -223,3 +223,134 @@ async fn the_public_report_of_a_small_registry_suppresses() {
     .await;
     assert!(viewer_denied.is_err());
 }
+
+#[tokio::test]
+async fn sessions_start_resolve_expire_and_end() {
+    use homeward_app::sessions::{self, LoginThrottle, SessionError, SessionPolicy};
+    use std::sync::Mutex;
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir).await;
+    let pw = "a synthetic passphrase of some length";
+    accounts::add_user(
+        &s,
+        &Principal::LocalOperator,
+        "ana-admin",
+        Role::Administrator,
+        &Password::new(pw),
+    )
+    .await
+    .unwrap();
+    let throttle = Mutex::new(LoginThrottle::default());
+    let policy = SessionPolicy {
+        idle_secs: 600,
+        absolute_secs: 3_600,
+    };
+    let t0 = 1_800_000_000;
+    let login = |now: u64, password: &'static str| {
+        let (s, throttle) = (&s, &throttle);
+        async move {
+            sessions::log_in(
+                s,
+                throttle,
+                policy,
+                "ana-admin",
+                &Password::new(password),
+                None,
+                "192.0.2.1",
+                now,
+            )
+            .await
+        }
+    };
+    assert!(matches!(
+        login(t0, "wrong passphrase entirely").await,
+        Err(SessionError::Failed)
+    ));
+    let started = login(t0, pw).await.unwrap();
+    let token = started.token.expose().to_owned();
+    // Only digests are stored: the token is not in the database file.
+    let db = std::fs::read(dir.path().join("a.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("a.db-wal")).unwrap_or_default();
+    for bytes in [&db, &wal] {
+        assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()));
+    }
+    let a = sessions::resolve(&s, policy, &token, t0 + 599)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.username, "ana-admin");
+    assert!(matches!(
+        a.principal,
+        Principal::Staff {
+            role: Role::Administrator,
+            ..
+        }
+    ));
+    assert!(a.csrf_ok(started.csrf.expose()));
+    assert!(
+        !a.csrf_ok(&token),
+        "the session token is not its CSRF token"
+    );
+    assert!(!a.csrf_ok(""));
+    // Idle: 600 s after the last use (t0 + 599) it is gone, and stays gone.
+    assert!(sessions::resolve(&s, policy, &token, t0 + 599 + 600)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(sessions::resolve(&s, policy, &token, t0 + 600)
+        .await
+        .unwrap()
+        .is_none());
+    // Absolute: an hour after login however busy.
+    let b = login(t0, pw).await.unwrap();
+    let bt = b.token.expose().to_owned();
+    let mut t = t0;
+    while t + 500 < t0 + 3_600 {
+        t += 500;
+        assert!(sessions::resolve(&s, policy, &bt, t)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    assert!(sessions::resolve(&s, policy, &bt, t0 + 3_600)
+        .await
+        .unwrap()
+        .is_none());
+    // A clock that went backwards is refused.
+    let c = login(t0 + 100, pw).await.unwrap();
+    assert!(sessions::resolve(&s, policy, c.token.expose(), t0 + 50)
+        .await
+        .unwrap()
+        .is_none());
+    // Logout ends it on the server, with an audit entry by the account.
+    let d = login(t0, pw).await.unwrap();
+    sessions::log_out(&s, d.token.expose()).await.unwrap();
+    assert!(sessions::resolve(&s, policy, d.token.expose(), t0 + 1)
+        .await
+        .unwrap()
+        .is_none());
+    let last = s.audit_rows().await.unwrap().pop().unwrap();
+    assert_eq!(last.action, "logout");
+    assert_ne!(last.actor, "system");
+    // A password change ends every session of the account.
+    let e = login(t0, pw).await.unwrap();
+    accounts::change_password(
+        &s,
+        &Principal::LocalOperator,
+        "ana-admin",
+        &Password::new("another synthetic passphrase"),
+    )
+    .await
+    .unwrap();
+    assert!(sessions::resolve(&s, policy, e.token.expose(), t0 + 1)
+        .await
+        .unwrap()
+        .is_none());
+    // Junk tokens are refused without trouble.
+    for junk in ["", "x", &"y".repeat(500)] {
+        assert!(sessions::resolve(&s, policy, junk, t0)
+            .await
+            .unwrap()
+            .is_none());
+    }
+}

@@ -94,6 +94,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let before = homeward_app::status::status(&store).await?;
     if before.sources > 0 {
         println!("the database already holds data; the demo is not loaded twice");
+        println!(
+            "its demo accounts were printed when it was loaded; give one a new password with `homeward user passwd NAME`"
+        );
         return serve_or_close(store, args.serve).await;
     }
     let bar = indicatif::ProgressBar::new(scenario.lists.len() as u64);
@@ -129,6 +132,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     if let Some((id, secret)) = summary.enquiry_secrets.first() {
         println!("a family enquiry to try (shown once): homeward enquiry status --reference {id}");
+        println!("  (or on the family page, /family, of `homeward serve`)");
         println!("  with the passphrase on standard input: {secret}");
     }
     let accounts = homeward_app::accounts::demo_accounts(&store).await?;
@@ -149,7 +153,7 @@ async fn serve_or_close(
     serve: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<()> {
     match serve {
-        Some(bind) => super::serve::serve(store, bind).await,
+        Some(bind) => super::serve::serve(store, bind, false).await,
         None => {
             store.close().await;
             Ok(())

@@ -3,9 +3,10 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use homeward_web::authz::{AuthzError, Matrix, MATRIX};
+use homeward_domain::Role as DomainRole;
+use homeward_web::authz::{AuthzError, Matrix, Role, MATRIX};
 
-use super::{get, redact, send, world};
+use super::{as_agent, get, redact, send, world};
 
 #[tokio::test]
 async fn errors_are_json_with_a_stable_code_and_the_request_id() {
@@ -162,31 +163,80 @@ async fn the_authorisation_matrix_has_a_row_for_every_route_and_no_other() {
         .collect();
     matrix.check(&routes).unwrap();
     assert_eq!(matrix.rules().len(), routes.len());
-    // Replay every row through the router: each is a registered route the local operator
-    // (every staff role) reaches, and none falls through to the 404 of unknown paths.
+    // Replay every row through the router, as every role: a role the row lists reaches a
+    // registered route (no 403, no 405, no 404 of unknown paths); a staff role it does not
+    // list gets "not found"; without a session, a staff page sends to the login page and
+    // the API answers 401.
     let w = world().await;
+    let roles = [
+        (Role::Administrator, DomainRole::Administrator),
+        (Role::Caseworker, DomainRole::Caseworker),
+        (Role::Analyst, DomainRole::Analyst),
+        (Role::HealthOfficer, DomainRole::HealthOfficer),
+        (Role::Viewer, DomainRole::Viewer),
+    ];
+    let mut agents = Vec::new();
+    for (role, domain) in roles {
+        agents.push((role, as_agent(&w.anon, &w.agent(domain).await, true)));
+    }
     for rule in matrix.rules() {
         let path = rule
             .path
             .replace("{version}", homeward_web::assets::VERSION.as_str())
             .replace("{file}", "app.css")
             .replace("{id}", "P-0000000000000000");
-        let req = Request::builder()
-            .method(rule.method.as_str())
-            .uri(&path)
-            .body(Body::empty())
-            .unwrap();
-        let (r, body) = send(&w.app, req).await;
-        assert_ne!(r.status(), StatusCode::FORBIDDEN, "{} {path}", rule.method);
-        assert_ne!(
-            r.status(),
-            StatusCode::METHOD_NOT_ALLOWED,
-            "{} {path}",
-            rule.method
-        );
-        if r.status() == StatusCode::NOT_FOUND {
-            // Only a lookup that found nothing, on a route that takes an id or a file.
-            assert!(rule.path.contains('{'), "{} {path}: {body}", rule.method);
+        let req = || {
+            Request::builder()
+                .method(rule.method.as_str())
+                .uri(&path)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let public = rule.roles.contains(&Role::Public);
+        let (r, _) = send(&w.anon, req()).await;
+        if !public {
+            let expect = if path.starts_with("/api/") {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::SEE_OTHER
+            };
+            assert_eq!(r.status(), expect, "anonymous {} {path}", rule.method);
+        }
+        if rule.path == "/logout" {
+            // It would end the agents' sessions; auth.rs signs out on its own.
+            continue;
+        }
+        for (role, app) in &agents {
+            let (r, body) = send(app, req()).await;
+            if public || rule.roles.contains(role) {
+                assert_ne!(
+                    r.status(),
+                    StatusCode::FORBIDDEN,
+                    "{role:?} {} {path}",
+                    rule.method
+                );
+                assert_ne!(
+                    r.status(),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{role:?} {} {path}",
+                    rule.method
+                );
+                if r.status() == StatusCode::NOT_FOUND {
+                    // Only a lookup that found nothing, on a route that takes an id or a file.
+                    assert!(
+                        rule.path.contains('{'),
+                        "{role:?} {} {path}: {body}",
+                        rule.method
+                    );
+                }
+            } else {
+                assert_eq!(
+                    r.status(),
+                    StatusCode::NOT_FOUND,
+                    "{role:?} {} {path} is not listed",
+                    rule.method
+                );
+            }
         }
     }
     // A route without a row stops the server from being built.
