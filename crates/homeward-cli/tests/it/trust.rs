@@ -365,12 +365,14 @@ fn sigkill_under_load_never_loses_an_acknowledged_write_or_breaks_the_chain() {
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(100..1500)));
-        // SIGKILL the whole group (the shell and the import it runs): the child leads a
-        // group of its own, and `--` keeps kill from reading the negative id as an option.
+        // SIGKILL the whole group (the shell and the import it runs); the child leads a
+        // group of its own. Through the shell's builtin kill: while this test ran with
+        // procps-ng 4.0.2's /usr/bin/kill (`kill -9 -PGID`), every process on the machine
+        // died with the writer, PostgreSQL included.
         let pid = child.id();
         assert!(pid > 1, "a real child process");
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{pid}")])
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -s KILL -- -{pid}")])
             .status();
         let out = child.wait_with_output().unwrap();
         for line in String::from_utf8_lossy(&out.stdout).lines() {
