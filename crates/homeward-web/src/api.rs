@@ -97,6 +97,7 @@ use crate::{AppState, WebError};
         crate::enquiries::EnquirySummaryOut,
         crate::enquiries::EnquiryDetailOut,
         crate::enquiries::IntakeIn,
+        crate::enquiries::SoughtIn,
         crate::enquiries::ReceiptOut,
         crate::enquiries::CandidateOut,
         crate::enquiries::FieldEvidenceOut,
@@ -237,7 +238,17 @@ pub async fn persons(
             "q is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
-    let per_page = q.per_page.unwrap_or(50).clamp(1, browse::MAX_PER_PAGE);
+    let per_page = q.per_page.unwrap_or(50);
+    if !(1..=browse::MAX_PER_PAGE).contains(&per_page)
+        || q.page
+            .is_some_and(|p| !(1..=crate::pages::MAX_PAGE).contains(&p))
+    {
+        return Err(WebError::BadRequest(format!(
+            "page is from 1 to {} and per_page from 1 to {}",
+            crate::pages::MAX_PAGE,
+            browse::MAX_PER_PAGE
+        )));
+    }
     let filter = q.filter()?;
     let found =
         crate::pages::find_persons(&s, text, &filter, q.page.unwrap_or(1), per_page, per_page)

@@ -13,6 +13,7 @@ use homeward_trust::password::{Argon2Cost, PasswordHasher};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::body::JsonObject;
 use crate::error::ErrorBody;
 use crate::i18n::Lang;
 use crate::pages::{render, Chrome};
@@ -58,6 +59,7 @@ fn state_label(l: Lang, s: &str) -> String {
 
 /// The query of the list: one state, or all.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EnquiriesQuery {
     /// open, under_review, answered or closed; all when absent.
     pub state: Option<String>,
@@ -593,9 +595,18 @@ pub struct IntakeIn {
     /// Consent to share the enquiry with the person and other tracing services.
     #[serde(default)]
     pub consent_to_share: bool,
-    /// The sought person's standard fields, as [field, value] pairs; some name is required.
+    /// What the family knows of the sought person, field by field; some name is required.
     #[serde(default)]
-    pub sought: Vec<(String, String)>,
+    pub sought: Vec<SoughtIn>,
+}
+
+/// One thing the family knows of the sought person.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SoughtIn {
+    /// A standard field (given_name, family_name, birth_date, ...).
+    pub field: String,
+    /// Its value, as the family gives it.
+    pub value: String,
 }
 
 /// The reference and passphrase, shown once.
@@ -669,7 +680,7 @@ pub async fn api_list(
               (status = 500, description = "Internal error", body = ErrorBody)))]
 pub async fn api_add(
     State(s): State<AppState>,
-    Json(i): Json<IntakeIn>,
+    JsonObject(i): JsonObject<IntakeIn>,
 ) -> Result<Json<ReceiptOut>, WebError> {
     let intake = EnquiryIntake {
         received: match i.received.filter(|r| !r.trim().is_empty()) {
@@ -680,7 +691,7 @@ pub async fn api_add(
         relation: i.relation,
         contact: i.contact,
         consent_to_share: i.consent_to_share,
-        sought: i.sought,
+        sought: i.sought.into_iter().map(|x| (x.field, x.value)).collect(),
     };
     let h = hasher()?;
     let mut rng = rand::rngs::OsRng;
@@ -771,7 +782,7 @@ pub async fn api_answer(
     State(s): State<AppState>,
     p: Option<Extension<Principal>>,
     Path(reference): Path<String>,
-    Json(f): Json<AnswerForm>,
+    JsonObject(f): JsonObject<AnswerForm>,
 ) -> Result<Json<AnswerOut>, WebError> {
     let who = actor_name(p.as_ref().map(|e| &e.0));
     Ok(Json(do_answer(&s, &who, &reference, &f).await?.into()))

@@ -12,6 +12,7 @@ use homeward_app::linkage::estimate::{self as est, RegistryEstimate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::body::JsonObject;
 use crate::error::ErrorBody;
 use crate::{AppState, WebError};
 
@@ -176,10 +177,11 @@ pub struct EstimateRequest {
     responses((status = 200, description = "The estimate (or why there is none)", body = EstimateOut),
               (status = 400, description = "Malformed body", body = ErrorBody),
               (status = 415, description = "Not JSON", body = ErrorBody),
+              (status = 422, description = "Not an estimate request", body = ErrorBody),
               (status = 500, description = "Internal error", body = ErrorBody)))]
 pub async fn api_compute(
     State(s): State<AppState>,
-    Json(r): Json<EstimateRequest>,
+    JsonObject(r): JsonObject<EstimateRequest>,
 ) -> Result<Json<EstimateOut>, WebError> {
     Ok(Json(compute(&s, r.lcmcr).await?.into()))
 }

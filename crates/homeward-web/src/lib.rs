@@ -6,6 +6,7 @@
 pub mod api;
 pub mod assets;
 pub mod authz;
+pub mod body;
 pub mod charts;
 pub mod enquiries;
 pub mod error;

@@ -301,13 +301,16 @@ pub async fn dashboard(
 
 /// The query of the persons page and API.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PersonsQuery {
     /// A name in any script; empty lists everyone by name.
     #[serde(default)]
     pub q: String,
     /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     /// Persons per page (at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
     /// Only persons some list gives this status (missing, detained, released, ...).
     #[serde(default)]
@@ -403,6 +406,9 @@ struct PersonsPage {
     sources: Vec<(String, String, bool)>,
     r: Results,
 }
+
+/// The highest page number accepted (far beyond any registry; keeps offsets small).
+pub const MAX_PAGE: u64 = 1_000_000_000;
 
 /// Persons per page in the interface.
 const PER_PAGE: u32 = 50;

@@ -15,6 +15,7 @@ use homeward_domain::{DetentionPlace, Id, IdKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::body::JsonObject;
 use crate::error::ErrorBody;
 use crate::i18n::Lang;
 use crate::pages::{render, Chrome};
@@ -578,7 +579,7 @@ pub async fn api_places(State(s): State<AppState>) -> Result<Json<Vec<PlaceOut>>
               (status = 500, description = "Internal error", body = ErrorBody)))]
 pub async fn api_add_place(
     State(s): State<AppState>,
-    Json(f): Json<PlaceForm>,
+    JsonObject(f): JsonObject<PlaceForm>,
 ) -> Result<Json<PlaceOut>, WebError> {
     let mut rng = rand::rngs::OsRng;
     let p = casework::add_place(s.store.as_ref(), &mut rng, &f.name, f.authority, f.region).await?;
@@ -695,7 +696,7 @@ pub async fn api_visits(State(s): State<AppState>) -> Result<Json<Vec<VisitSumma
 pub async fn api_add_visit(
     State(s): State<AppState>,
     p: Option<Extension<Principal>>,
-    Json(v): Json<VisitIn>,
+    JsonObject(v): JsonObject<VisitIn>,
 ) -> Result<Json<VisitRecordedOut>, WebError> {
     if !may_write_health(p.as_ref().map(|e| &e.0))
         && v.seen

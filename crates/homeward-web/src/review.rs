@@ -13,6 +13,7 @@ use homeward_store::ReviewState;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::body::JsonObject;
 use crate::error::ErrorBody;
 use crate::pages::{render, Chrome};
 use crate::{AppState, Principal, WebError};
@@ -38,6 +39,7 @@ pub(crate) fn actor_name(p: Option<&Principal>) -> String {
 
 /// The query of the queue: which state to list (open by default).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// open, accepted or rejected.
     pub state: Option<String>,
@@ -288,8 +290,11 @@ async fn decide(
             let d = review::show(store, id)
                 .await
                 .map_err(not_found_if_invalid)?;
+            // The pair's state does not allow it: a conflict, as deciding twice is.
             let decision = d.decision.ok_or_else(|| {
-                WebError::Unprocessable("this pair has no decision to undo".into())
+                WebError::Store(homeward_store::StoreError::Conflict(
+                    "this pair has no decision to undo".into(),
+                ))
             })?;
             review::undo(store, Some(&decision), &actor).await
         }
@@ -544,7 +549,7 @@ macro_rules! api_decision {
             State(s): State<AppState>,
             p: Option<Extension<Principal>>,
             Path(id): Path<String>,
-            Json(f): Json<DecisionForm>,
+            JsonObject(f): JsonObject<DecisionForm>,
         ) -> Result<Json<DecisionOut>, WebError> {
             let who = actor_name(p.as_ref().map(|e| &e.0));
             Ok(Json(decide(&s, &who, &id, $what, &f.reason).await?.into()))
