@@ -31,6 +31,8 @@ trap cleanup EXIT
 pid=$!
 for _ in $(seq 100); do grep -q "serving on" "$tmp/serve.txt" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$tmp/serve.txt" | head -n1); url=${url%/}
+# Its caches (.schemathesis, .hypothesis) go under target/, not into the repository.
+cd "$root/target"
 "$venv/bin/schemathesis" run "$url/api/v1/openapi.json" \
   --url "$url" \
   --checks all \
