@@ -455,8 +455,8 @@ async fn browse_counts_and_pages(store: &dyn Store) {
         source: Some(source.id.clone()),
         ..Default::default()
     };
-    let (kept, kept_n) = store.persons_filtered(&by_source, 0, 500).await.unwrap();
-    assert_eq!(kept.len() as u64, kept_n);
+    let (kept, kept_n) = store.persons_filtered(&by_source, 0, 50).await.unwrap();
+    assert_eq!(kept.len() as u64, kept_n.min(50));
     assert!(kept_n > 0 && kept_n <= n);
     for p in &kept {
         let records = store.records_of(&p.id).await.unwrap();
