@@ -84,6 +84,49 @@ pub async fn persons(
     })
 }
 
+/// Like [`persons`], only the persons `filter` keeps (some list states the status, the
+/// category, or names them); `total` counts those persons.
+pub async fn persons_filtered(
+    store: &dyn Store,
+    filter: &homeward_store::PersonFilter,
+    page: u64,
+    per_page: u32,
+) -> Result<PersonsPage, StoreError> {
+    let per_page = per_page.clamp(1, MAX_PER_PAGE);
+    let page = page.max(1);
+    let offset = (page - 1).saturating_mul(u64::from(per_page));
+    let (persons, total) = store.persons_filtered(filter, offset, per_page).await?;
+    Ok(PersonsPage {
+        persons,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Whether a person passes `filter` (the same test as [`persons_filtered`], for one person,
+/// e.g. a name search's hits).
+pub async fn passes(
+    store: &dyn Store,
+    filter: &homeward_store::PersonFilter,
+    person: &Id,
+) -> Result<bool, StoreError> {
+    if filter.is_empty() {
+        return Ok(true);
+    }
+    let records = store.records_of(person).await?;
+    Ok(filter
+        .status
+        .map_or(true, |s| records.iter().any(|r| r.fields.status == Some(s)))
+        && filter.category.map_or(true, |c| {
+            records.iter().any(|r| r.fields.category == Some(c))
+        })
+        && filter
+            .source
+            .as_ref()
+            .map_or(true, |src| records.iter().any(|r| r.source_id == *src)))
+}
+
 /// One written form of a person's name and who wrote it so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameForm {

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use homeward_domain::{Category, IdKind, Person, Status};
-use homeward_store::{BrowseStore, FacetCount, StoreError};
+use homeward_store::{BrowseStore, FacetCount, PersonFilter, StoreError};
 use sqlx::Row;
 
 use crate::rows::{self, q};
@@ -61,21 +61,63 @@ impl BrowseStore for SqlStore {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<Person>, u64), StoreError> {
+        self.persons_filtered(&PersonFilter::default(), offset, limit)
+            .await
+    }
+
+    async fn persons_filtered(
+        &self,
+        filter: &PersonFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<Person>, u64), StoreError> {
+        // One EXISTS per condition: a person passes when some record states each value,
+        // not necessarily the same record. Only set conditions become SQL, so no untyped
+        // NULL parameter reaches PostgreSQL.
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<Val> = Vec::new();
+        if let Some(st) = filter.status {
+            conds
+                .push("EXISTS (SELECT 1 FROM records r WHERE r.person_id = p.id AND r.status = ?)");
+            args.push(Val::from(st.as_str()));
+        }
+        if let Some(c) = filter.category {
+            conds.push(
+                "EXISTS (SELECT 1 FROM records r WHERE r.person_id = p.id AND r.category = ?)",
+            );
+            args.push(Val::from(c.as_str()));
+        }
+        if let Some(src) = &filter.source {
+            conds.push(
+                "EXISTS (SELECT 1 FROM records r WHERE r.person_id = p.id AND r.source_id = ?)",
+            );
+            args.push(Val::from(src.as_str()));
+        }
+        let clause = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
         let total = self
-            .fetch_all("SELECT COUNT(*) AS n FROM persons", vec![])
+            .fetch_all(
+                &format!("SELECT COUNT(*) AS n FROM persons p{clause}"),
+                args.clone(),
+            )
             .await?
             .first()
             .map(|r| r.try_get::<i64, _>("n").map_err(q))
             .transpose()?
             .unwrap_or(0);
+        let mut page_args = args;
+        page_args.push(Val::Int(i64::from(limit)));
+        page_args.push(Val::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
         let rows = self
             .fetch_all(
-                "SELECT id, display_name, reviewed FROM persons \
-                 ORDER BY display_name, id LIMIT ? OFFSET ?",
-                vec![
-                    Val::Int(i64::from(limit)),
-                    Val::Int(i64::try_from(offset).unwrap_or(i64::MAX)),
-                ],
+                &format!(
+                    "SELECT p.id, p.display_name, p.reviewed FROM persons p{clause} \
+                     ORDER BY p.display_name, p.id LIMIT ? OFFSET ?"
+                ),
+                page_args,
             )
             .await?;
         let persons = rows

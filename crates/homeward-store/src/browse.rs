@@ -2,7 +2,7 @@
 //! said, and persons a page at a time. Read-only.
 
 use async_trait::async_trait;
-use homeward_domain::{Category, Person, Status};
+use homeward_domain::{Category, Id, Person, Status};
 
 use crate::StoreError;
 
@@ -17,6 +17,25 @@ pub struct FacetCount {
     pub persons: u64,
 }
 
+/// Which persons a filtered listing keeps: each set condition must hold for some record
+/// of the person (not necessarily the same record), as the lists state it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonFilter {
+    /// Some record gives this status.
+    pub status: Option<Status>,
+    /// Some record gives this category.
+    pub category: Option<Category>,
+    /// Some record comes from this source.
+    pub source: Option<Id>,
+}
+
+impl PersonFilter {
+    /// Whether no condition is set.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.category.is_none() && self.source.is_none()
+    }
+}
+
 /// Read-only queries for browsing; a supertrait of [`crate::Store`].
 #[async_trait]
 pub trait BrowseStore: Send + Sync {
@@ -29,4 +48,13 @@ pub trait BrowseStore: Send + Sync {
     /// total number of persons.
     async fn persons_page(&self, offset: u64, limit: u32)
         -> Result<(Vec<Person>, u64), StoreError>;
+
+    /// Like [`BrowseStore::persons_page`], keeping only the persons `filter` lets through;
+    /// the total is of those persons.
+    async fn persons_filtered(
+        &self,
+        filter: &PersonFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<Person>, u64), StoreError>;
 }

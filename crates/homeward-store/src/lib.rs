@@ -9,7 +9,7 @@
 
 mod browse;
 
-pub use browse::{BrowseStore, FacetCount};
+pub use browse::{BrowseStore, FacetCount, PersonFilter};
 mod linkage;
 mod monitoring;
 

@@ -448,4 +448,30 @@ async fn browse_counts_and_pages(store: &dyn Store) {
     );
     let (past_end, _) = store.persons_page(n + 10, 7).await.unwrap();
     assert!(past_end.is_empty());
+
+    // Filtered: by source, every person kept has a record from it, in the same order.
+    let source = store.sources().await.unwrap().remove(0);
+    let by_source = homeward_store::PersonFilter {
+        source: Some(source.id.clone()),
+        ..Default::default()
+    };
+    let (kept, kept_n) = store.persons_filtered(&by_source, 0, 50).await.unwrap();
+    assert_eq!(kept.len() as u64, kept_n.min(50));
+    assert!(kept_n > 0 && kept_n <= n);
+    for p in &kept {
+        let records = store.records_of(&p.id).await.unwrap();
+        assert!(records.iter().any(|r| r.source_id == source.id));
+    }
+    let mut sorted = kept.clone();
+    sorted.sort_by(|a, b| (&a.display_name, &a.id).cmp(&(&b.display_name, &b.id)));
+    assert_eq!(kept, sorted);
+    // No record of this suite states a status: a status filter keeps nobody.
+    let detained = homeward_store::PersonFilter {
+        status: Some(homeward_domain::Status::Detained),
+        ..by_source
+    };
+    assert_eq!(
+        store.persons_filtered(&detained, 0, 10).await.unwrap(),
+        (Vec::new(), 0)
+    );
 }

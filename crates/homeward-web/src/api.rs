@@ -33,7 +33,24 @@ use crate::{AppState, WebError};
         access_report,
         aggregates,
         import_check,
-        import
+        import,
+        crate::estimates::api_latest,
+        crate::estimates::api_compute,
+        crate::review::api_list,
+        crate::review::api_show,
+        crate::review::api_accept,
+        crate::review::api_reject,
+        crate::review::api_undo,
+        crate::places::api_places,
+        crate::places::api_add_place,
+        crate::places::api_place,
+        crate::places::api_visits,
+        crate::places::api_add_visit,
+        crate::enquiries::api_list,
+        crate::enquiries::api_add,
+        crate::enquiries::api_show,
+        crate::enquiries::api_match,
+        crate::enquiries::api_answer
     ),
     components(schemas(
         ErrorBody,
@@ -57,7 +74,35 @@ use crate::{AppState, WebError};
         ImportForm,
         CheckResponse,
         BadRowOut,
-        ImportResponse
+        ImportResponse,
+        crate::estimates::EstimateOut,
+        crate::estimates::LatestEstimate,
+        crate::estimates::EstimateLineOut,
+        crate::estimates::EstimateRequest,
+        crate::review::ReviewOut,
+        crate::review::ReviewDetailOut,
+        crate::review::PairRecordOut,
+        crate::review::EvidenceOut,
+        crate::review::DecisionOut,
+        crate::review::DecisionForm,
+        crate::places::PlaceOut,
+        crate::places::PlaceForm,
+        crate::places::PlaceDetailOut,
+        crate::places::VisitSummaryOut,
+        crate::places::ConditionsIo,
+        crate::places::VisitIn,
+        crate::places::SeenIn,
+        crate::places::ConsentIn,
+        crate::places::VisitRecordedOut,
+        crate::enquiries::EnquirySummaryOut,
+        crate::enquiries::EnquiryDetailOut,
+        crate::enquiries::IntakeIn,
+        crate::enquiries::SoughtIn,
+        crate::enquiries::ReceiptOut,
+        crate::enquiries::CandidateOut,
+        crate::enquiries::FieldEvidenceOut,
+        crate::enquiries::AnswerForm,
+        crate::enquiries::AnswerOut
     ))
 )]
 pub struct ApiDoc;
@@ -193,10 +238,23 @@ pub async fn persons(
             "q is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
-    let per_page = q.per_page.unwrap_or(50).clamp(1, browse::MAX_PER_PAGE);
-    if text.is_empty() {
-        let p = browse::persons(s.store.as_ref(), q.page.unwrap_or(1), per_page).await?;
-        return Ok(Json(PersonsResponse {
+    let per_page = q.per_page.unwrap_or(50);
+    if !(1..=browse::MAX_PER_PAGE).contains(&per_page)
+        || q.page
+            .is_some_and(|p| !(1..=crate::pages::MAX_PAGE).contains(&p))
+    {
+        return Err(WebError::BadRequest(format!(
+            "page is from 1 to {} and per_page from 1 to {}",
+            crate::pages::MAX_PAGE,
+            browse::MAX_PER_PAGE
+        )));
+    }
+    let filter = q.filter()?;
+    let found =
+        crate::pages::find_persons(&s, text, &filter, q.page.unwrap_or(1), per_page, per_page)
+            .await?;
+    Ok(Json(match found {
+        crate::pages::Found::Page(p) => PersonsResponse {
             total: p.total,
             page: p.page,
             per_page: p.per_page,
@@ -209,21 +267,20 @@ pub async fn persons(
                     score: None,
                 })
                 .collect(),
-        }));
-    }
-    let hits = homeward_app::search::search(s.store.as_ref(), text, per_page).await?;
-    Ok(Json(PersonsResponse {
-        total: hits.len() as u64,
-        page: 1,
-        per_page,
-        persons: hits
-            .into_iter()
-            .map(|h| PersonSummary {
-                id: h.person_id.to_string(),
-                name: h.name,
-                score: Some(h.score),
-            })
-            .collect(),
+        },
+        crate::pages::Found::Hits(hits) => PersonsResponse {
+            total: hits.len() as u64,
+            page: 1,
+            per_page,
+            persons: hits
+                .into_iter()
+                .map(|h| PersonSummary {
+                    id: h.person_id.to_string(),
+                    name: h.name,
+                    score: Some(h.score),
+                })
+                .collect(),
+        },
     }))
 }
 

@@ -38,6 +38,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../static/fonts/noto-sans-armenian-700.woff2"),
     },
     Asset {
+        name: "icon.svg",
+        mime: "image/svg+xml",
+        bytes: include_bytes!("../static/icon.svg"),
+    },
+    Asset {
         name: "htmx.LICENSE.txt",
         mime: "text/plain; charset=utf-8",
         bytes: include_bytes!("../static/htmx.LICENSE.txt"),

@@ -6,12 +6,17 @@
 pub mod api;
 pub mod assets;
 pub mod authz;
+pub mod body;
 pub mod charts;
+pub mod enquiries;
 pub mod error;
+pub mod estimates;
 pub mod i18n;
 pub mod pages;
 pub mod session;
 pub mod signin;
+pub mod places;
+pub mod review;
 mod uploads;
 
 use std::collections::BTreeSet;
@@ -64,6 +69,8 @@ pub struct AppState {
     pub today: Option<PartialDate>,
     uploads: Arc<uploads::Uploads>,
     auth: Arc<session::Auth>,
+    /// The last estimate of the total, computed on demand (see [`estimates`]).
+    estimate: estimates::Cache,
 }
 
 impl AppState {
@@ -74,6 +81,7 @@ impl AppState {
             today: None,
             uploads: Arc::new(uploads::Uploads::default()),
             auth: Arc::new(session::Auth::default()),
+            estimate: estimates::Cache::default(),
         }
     }
 
@@ -148,7 +156,32 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/imports/check", post(pages::import_check)),
         ("POST", "/imports/run", post(pages::import_run)),
         ("GET", "/reports", get(pages::reports)),
+        ("POST", "/reports/estimate", post(estimates::compute_page)),
         ("GET", "/reports/{file}", get(pages::report_file)),
+        ("GET", "/reviews", get(review::queue)),
+        ("GET", "/reviews/{id}", get(review::pair)),
+        ("POST", "/reviews/{id}/accept", post(review::accept_page)),
+        ("POST", "/reviews/{id}/reject", post(review::reject_page)),
+        ("POST", "/reviews/{id}/undo", post(review::undo_page)),
+        ("GET", "/places", get(places::places)),
+        ("POST", "/places", post(places::add_place)),
+        ("GET", "/places/{id}", get(places::place)),
+        ("GET", "/visits/new", get(places::new_visit)),
+        ("POST", "/visits", post(places::add_visit)),
+        ("GET", "/enquiries", get(enquiries::list)),
+        ("POST", "/enquiries", post(enquiries::add)),
+        ("GET", "/enquiries/new", get(enquiries::new)),
+        ("GET", "/enquiries/{reference}", get(enquiries::show)),
+        (
+            "POST",
+            "/enquiries/{reference}/match",
+            post(enquiries::find),
+        ),
+        (
+            "POST",
+            "/enquiries/{reference}/answer",
+            post(enquiries::answer),
+        ),
         ("GET", "/api/v1/openapi.json", get(api::openapi)),
         ("GET", "/api/v1/status", get(api::status)),
         ("GET", "/api/v1/overview", get(api::overview)),
@@ -156,6 +189,51 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/api/v1/persons/{id}", get(api::person)),
         ("GET", "/api/v1/reports/access", get(api::access_report)),
         ("GET", "/api/v1/reports/aggregates", get(api::aggregates)),
+        (
+            "GET",
+            "/api/v1/reports/estimate",
+            get(estimates::api_latest),
+        ),
+        (
+            "POST",
+            "/api/v1/reports/estimate",
+            post(estimates::api_compute),
+        ),
+        ("GET", "/api/v1/reviews", get(review::api_list)),
+        ("GET", "/api/v1/reviews/{id}", get(review::api_show)),
+        (
+            "POST",
+            "/api/v1/reviews/{id}/accept",
+            post(review::api_accept),
+        ),
+        (
+            "POST",
+            "/api/v1/reviews/{id}/reject",
+            post(review::api_reject),
+        ),
+        ("POST", "/api/v1/reviews/{id}/undo", post(review::api_undo)),
+        ("GET", "/api/v1/places", get(places::api_places)),
+        ("POST", "/api/v1/places", post(places::api_add_place)),
+        ("GET", "/api/v1/places/{id}", get(places::api_place)),
+        ("GET", "/api/v1/visits", get(places::api_visits)),
+        ("POST", "/api/v1/visits", post(places::api_add_visit)),
+        ("GET", "/api/v1/enquiries", get(enquiries::api_list)),
+        ("POST", "/api/v1/enquiries", post(enquiries::api_add)),
+        (
+            "GET",
+            "/api/v1/enquiries/{reference}",
+            get(enquiries::api_show),
+        ),
+        (
+            "POST",
+            "/api/v1/enquiries/{reference}/match",
+            post(enquiries::api_match),
+        ),
+        (
+            "POST",
+            "/api/v1/enquiries/{reference}/answer",
+            post(enquiries::api_answer),
+        ),
         (
             "POST",
             "/api/v1/imports/check",

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use homeward_app::import::{self, BadRow, ImportError, ImportRequest, Mapping};
 use homeward_app::{browse, monitoring, reports};
 use homeward_domain::{Field, Id, IdKind};
-use homeward_store::ImportOutcome;
+use homeward_store::{ImportOutcome, PersonFilter};
 use serde::Deserialize;
 
 use crate::error::{page_message, ErrorInfo};
@@ -65,7 +65,7 @@ impl Chrome {
     }
 }
 
-fn render(t: &impl Template) -> Result<Html<String>, WebError> {
+pub(crate) fn render(t: &impl Template) -> Result<Html<String>, WebError> {
     t.render()
         .map(Html)
         .map_err(|e| WebError::Internal(format!("template: {e}")))
@@ -162,6 +162,86 @@ struct Dashboard {
     /// Whether the reader may see who is overdue (names: caseworkers and administrators).
     show_overdue: bool,
     overdue: Vec<OverdueRow>,
+    estimate: EstimateView,
+}
+
+/// The last estimate as the dashboard and reports page show it.
+pub struct EstimateView {
+    /// When, and from which lists, or why there is none.
+    line: String,
+    /// Why it could not be computed.
+    refused: Option<String>,
+    chart: String,
+    /// method, estimate, interval.
+    rows: Vec<(String, String, String)>,
+    /// Reliability warnings, each once.
+    warnings: Vec<String>,
+}
+
+/// The last estimate, in the reader's language.
+fn estimate_view(s: &AppState, l: Lang) -> EstimateView {
+    let Some(c) = crate::estimates::latest(s) else {
+        return EstimateView {
+            line: l.t("estimate-none"),
+            refused: None,
+            chart: String::new(),
+            rows: Vec::new(),
+            warnings: Vec::new(),
+        };
+    };
+    let at = c.at.replace('T', " ").trim_end_matches('Z').to_owned();
+    match c.result {
+        Err(why) => EstimateView {
+            line: l.ts("estimate-computed", &[("at", at)]),
+            refused: Some(why),
+            chart: String::new(),
+            rows: Vec::new(),
+            warnings: Vec::new(),
+        },
+        Ok(r) => {
+            let n = |x: f64| l.num(x.round() as i64);
+            let mut warnings: Vec<String> = Vec::new();
+            for w in r.estimates.iter().flat_map(|e| e.warnings.iter()) {
+                if !warnings.contains(w) {
+                    warnings.push(w.clone());
+                }
+            }
+            EstimateView {
+                line: format!(
+                    "{} {}",
+                    l.ts("estimate-computed", &[("at", at)]),
+                    l.ts(
+                        "estimate-from",
+                        &[
+                            ("lists", l.num(r.table.lists.len() as i64)),
+                            (
+                                "persons",
+                                l.num(i64::try_from(r.table.persons).unwrap_or(i64::MAX)),
+                            ),
+                            (
+                                "pending",
+                                l.num(i64::try_from(r.table.pending_review).unwrap_or(i64::MAX)),
+                            ),
+                        ],
+                    )
+                ),
+                refused: None,
+                chart: charts::estimate_chart(l, &r.estimates),
+                rows: r
+                    .estimates
+                    .iter()
+                    .map(|e| {
+                        (
+                            l.t(&format!("method-{}", e.method)),
+                            n(e.estimate),
+                            format!("{} – {} ({:.0}%)", n(e.lower), n(e.upper), e.level * 100.0),
+                        )
+                    })
+                    .collect(),
+                warnings,
+            }
+        }
+    }
 }
 
 /// How many months the access chart covers.
@@ -241,21 +321,89 @@ pub async fn dashboard(
                 days: l.tn("days-since", "days", p.days_since_visit),
             })
             .collect(),
+        estimate: estimate_view(&s, l),
         c: Chrome::new(l, &uri, "dashboard"),
     };
     render(&page)
 }
 
 /// The query of the persons page and API.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PersonsQuery {
     /// A name in any script; empty lists everyone by name.
     #[serde(default)]
     pub q: String,
     /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     /// Persons per page (at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
+    /// Only persons some list gives this status (missing, detained, released, ...).
+    #[serde(default)]
+    pub status: String,
+    /// Only persons some list gives this category (military, civilian, official, unknown).
+    #[serde(default)]
+    pub category: String,
+    /// Only persons named by this source (its id).
+    #[serde(default)]
+    pub source: String,
+}
+
+impl PersonsQuery {
+    /// The filter the query asks for; an unknown value is a bad request naming it.
+    pub fn filter(&self) -> Result<PersonFilter, WebError> {
+        let bad = |name: &str, v: &str| WebError::BadRequest(format!("{name} {v:?} is not known"));
+        let t = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        Ok(PersonFilter {
+            status: t(&self.status)
+                .map(|v| v.parse().map_err(|_| bad("status", &v)))
+                .transpose()?,
+            category: t(&self.category)
+                .map(|v| v.parse().map_err(|_| bad("category", &v)))
+                .transpose()?,
+            source: t(&self.source)
+                .map(|v| Id::parse_kind(&v, IdKind::Source).map_err(|_| bad("source", &v)))
+                .transpose()?,
+        })
+    }
+}
+
+/// Persons passing a filter, searched by name (ranked, at most `limit`) or listed by name a
+/// page at a time: the one path of the persons page and API.
+pub(crate) async fn find_persons(
+    s: &AppState,
+    text: &str,
+    filter: &PersonFilter,
+    page: u64,
+    per_page: u32,
+    limit: u32,
+) -> Result<Found, WebError> {
+    if text.is_empty() {
+        return Ok(Found::Page(
+            browse::persons_filtered(s.store.as_ref(), filter, page, per_page).await?,
+        ));
+    }
+    let mut hits = homeward_app::search::search(s.store.as_ref(), text, limit).await?;
+    if !filter.is_empty() {
+        let mut kept = Vec::with_capacity(hits.len());
+        for h in hits {
+            if browse::passes(s.store.as_ref(), filter, &h.person_id).await? {
+                kept.push(h);
+            }
+        }
+        hits = kept;
+    }
+    Ok(Found::Hits(hits))
+}
+
+/// What [`find_persons`] found.
+pub(crate) enum Found {
+    /// A page of the listing.
+    Page(browse::PersonsPage),
+    /// Ranked search hits.
+    Hits(Vec<homeward_app::search::Hit>),
 }
 
 /// One line of the persons list.
@@ -281,8 +429,14 @@ pub struct Results {
 struct PersonsPage {
     c: Chrome,
     q: String,
+    statuses: Vec<(String, String, bool)>,
+    categories: Vec<(String, String, bool)>,
+    sources: Vec<(String, String, bool)>,
     r: Results,
 }
+
+/// The highest page number accepted (far beyond any registry; keeps offsets small).
+pub const MAX_PAGE: u64 = 1_000_000_000;
 
 /// Persons per page in the interface.
 const PER_PAGE: u32 = 50;
@@ -291,7 +445,26 @@ const SEARCH_LIMIT: u32 = 50;
 /// Longest accepted search text, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// `GET /persons`: a name search in any script, or everyone by name, a page at a time.
+/// A link to another page of the listing that keeps the filters.
+fn page_link(q: &PersonsQuery, page: u64) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("status", &q.status),
+        ("category", &q.category),
+        ("source", &q.source),
+    ] {
+        let v = v.trim();
+        // Filter values are enumeration codes and ids: nothing to escape once checked.
+        if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            parts.push(format!("{k}={v}"));
+        }
+    }
+    parts.push(format!("page={page}"));
+    format!("/persons?{}", parts.join("&"))
+}
+
+/// `GET /persons`: a name search in any script, or everyone by name, a page at a time;
+/// both filtered by status, category and source.
 pub async fn persons(
     State(s): State<AppState>,
     l: Lang,
@@ -304,40 +477,48 @@ pub async fn persons(
             "the search text is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
-    let r = if text.is_empty() {
-        let p = browse::persons(s.store.as_ref(), q.page.unwrap_or(1), PER_PAGE).await?;
-        let pages = p.pages();
-        let link = |n: u64| format!("/persons?page={n}");
-        Results {
-            count_line: l.tn(
-                "results-count",
-                "count",
-                i64::try_from(p.total).unwrap_or(i64::MAX),
-            ),
-            rows: p
-                .persons
-                .iter()
-                .map(|p| PersonRow {
-                    id: p.id.to_string(),
-                    name: p.display_name.clone(),
-                    score: String::new(),
-                })
-                .collect(),
-            scored: false,
-            pages,
-            page_line: l.ts(
-                "page-of",
-                &[
-                    ("page", l.num(p.page as i64)),
-                    ("pages", l.num(pages as i64)),
-                ],
-            ),
-            prev: (p.page > 1).then(|| link(p.page - 1)),
-            next: (p.page < pages).then(|| link(p.page + 1)),
+    let filter = q.filter()?;
+    let found = find_persons(
+        &s,
+        &text,
+        &filter,
+        q.page.unwrap_or(1),
+        PER_PAGE,
+        SEARCH_LIMIT,
+    )
+    .await?;
+    let r = match found {
+        Found::Page(p) => {
+            let pages = p.pages();
+            Results {
+                count_line: l.tn(
+                    "results-count",
+                    "count",
+                    i64::try_from(p.total).unwrap_or(i64::MAX),
+                ),
+                rows: p
+                    .persons
+                    .iter()
+                    .map(|p| PersonRow {
+                        id: p.id.to_string(),
+                        name: p.display_name.clone(),
+                        score: String::new(),
+                    })
+                    .collect(),
+                scored: false,
+                pages,
+                page_line: l.ts(
+                    "page-of",
+                    &[
+                        ("page", l.num(p.page as i64)),
+                        ("pages", l.num(pages as i64)),
+                    ],
+                ),
+                prev: (p.page > 1).then(|| page_link(&q, p.page - 1)),
+                next: (p.page < pages).then(|| page_link(&q, p.page + 1)),
+            }
         }
-    } else {
-        let hits = homeward_app::search::search(s.store.as_ref(), &text, SEARCH_LIMIT).await?;
-        Results {
+        Found::Hits(hits) => Results {
             count_line: l.tn("results-count", "count", hits.len() as i64),
             rows: hits
                 .iter()
@@ -352,11 +533,46 @@ pub async fn persons(
             page_line: String::new(),
             prev: None,
             next: None,
-        }
+        },
     };
+    let sel = |v: &str, code: &str| v.trim() == code;
+    let statuses = homeward_domain::Status::ALL
+        .iter()
+        .map(|st| {
+            (
+                st.as_str().to_owned(),
+                l.t(&format!("status-{st}")),
+                sel(&q.status, st.as_str()),
+            )
+        })
+        .collect();
+    let categories = homeward_domain::Category::ALL
+        .iter()
+        .map(|ct| {
+            (
+                ct.as_str().to_owned(),
+                l.t(&format!("category-{ct}")),
+                sel(&q.category, ct.as_str()),
+            )
+        })
+        .collect();
+    let sources = s
+        .store
+        .sources()
+        .await?
+        .into_iter()
+        .map(|src| {
+            let id = src.id.to_string();
+            let on = sel(&q.source, &id);
+            (id, src.name, on)
+        })
+        .collect();
     render(&PersonsPage {
         c: Chrome::new(l, &uri, "persons"),
         q: text,
+        statuses,
+        categories,
+        sources,
         r,
     })
 }
@@ -815,11 +1031,17 @@ pub async fn import_run(
 #[template(path = "reports.html")]
 struct ReportsPage {
     c: Chrome,
+    estimate: EstimateView,
 }
 
-/// `GET /reports`: the downloadable reports.
-pub async fn reports(l: Lang, OriginalUri(uri): OriginalUri) -> Result<Html<String>, WebError> {
+/// `GET /reports`: the downloadable reports and the estimate, computed on demand.
+pub async fn reports(
+    State(s): State<AppState>,
+    l: Lang,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Html<String>, WebError> {
     render(&ReportsPage {
+        estimate: estimate_view(&s, l),
         c: Chrome::new(l, &uri, "reports"),
     })
 }

@@ -4,6 +4,10 @@
 # served /api/v1/openapi.json. Fails on any 5xx or any response that breaks the schema.
 #
 #   crates/homeward-web/tests/schemathesis.sh [MAX_EXAMPLES=40]
+#
+# Every check runs but positive_data_acceptance: what JSON Schema cannot say (a date that
+# exists, a name that is not blank, an id of something that exists, a pair that has a
+# decision to undo) is answered 422, 404 or 409 naming the field, as it should be.
 set -euo pipefail
 max=${1:-40}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -27,9 +31,12 @@ trap cleanup EXIT
 pid=$!
 for _ in $(seq 100); do grep -q "serving on" "$tmp/serve.txt" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$tmp/serve.txt" | head -n1); url=${url%/}
+# Its caches (.schemathesis, .hypothesis) go under target/, not into the repository.
+cd "$root/target"
 "$venv/bin/schemathesis" run "$url/api/v1/openapi.json" \
   --url "$url" \
   --checks all \
+  --exclude-checks positive_data_acceptance \
   --max-examples "$max" \
   --seed 1 \
   --request-timeout 30 \

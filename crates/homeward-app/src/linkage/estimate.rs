@@ -205,3 +205,80 @@ pub async fn registry_table(
         pending_review: pending.len() as u64,
     })
 }
+
+/// One estimate as the interface shows it: plain values, no engine types.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EstimateLine {
+    /// The estimator (independence, loglinear-aic, loglinear-bic, loglinear-averaged, lcmcr).
+    pub method: String,
+    /// Point estimate of the total.
+    pub estimate: f64,
+    /// Lower end of the interval.
+    pub lower: f64,
+    /// Upper end of the interval.
+    pub upper: f64,
+    /// Nominal coverage of the interval.
+    pub level: f64,
+    /// Persons named by at least one list.
+    pub observed: u64,
+    /// The model behind the figure.
+    pub model: String,
+    /// What the reader must know about the figure's reliability.
+    pub warnings: Vec<String>,
+}
+
+/// The registry's estimates, with the table summary that goes beside them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegistryEstimate {
+    /// Lists, persons counted, persons left out pending review.
+    pub table: TableSummary,
+    /// One line per estimator, in the engine's order.
+    pub estimates: Vec<EstimateLine>,
+}
+
+/// Estimates the total from a registry table built unstratified (as `homeward estimate
+/// --db` does): the log-linear estimators and, when `lcmcr` is set, the latent class model.
+/// Pure and CPU-bound (seconds with LCMCR on a large registry): async callers run it off
+/// their executor and cache the result.
+pub fn estimate_table(
+    built: &RegistryTable,
+    lcmcr: bool,
+    seed: u64,
+) -> Result<RegistryEstimate, LinkageError> {
+    let table = built
+        .table
+        .strata
+        .first()
+        .map(|s| &s.table)
+        .ok_or_else(|| LinkageError::Estimate("the registry's overlap table is empty".into()))?;
+    let opts = homeward_estimate::EstimateOptions {
+        methods: if lcmcr {
+            homeward_estimate::MethodSelection::All
+        } else {
+            homeward_estimate::MethodSelection::LogLinear
+        },
+        seed,
+        ..homeward_estimate::EstimateOptions::default()
+    };
+    let estimates = homeward_estimate::estimate(table, &opts)
+        .map_err(|e| LinkageError::Estimate(e.to_string()))?;
+    Ok(RegistryEstimate {
+        table: built.summary(),
+        estimates: estimates
+            .into_iter()
+            .map(|e| EstimateLine {
+                method: serde_json::to_value(e.method)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                estimate: e.estimate,
+                lower: e.lower,
+                upper: e.upper,
+                level: e.level,
+                observed: e.observed,
+                model: e.model,
+                warnings: e.warnings.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+    })
+}

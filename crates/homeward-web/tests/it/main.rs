@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod casework;
 mod pages;
 
 use std::sync::atomic::AtomicU64;
