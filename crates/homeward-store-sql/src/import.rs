@@ -285,8 +285,8 @@ async fn write_in(
     chunk: &ImportChunk,
 ) -> Result<(), StoreError> {
     let record_cols = crate::store::record_columns();
-    let record_shape = audit::shape(&mut **tx, d, "records").await?;
-    let person_shape = audit::shape(&mut **tx, d, "persons").await?;
+    let record_shape = audit::shape(tx, d, "records").await?;
+    let person_shape = audit::shape(tx, d, "persons").await?;
     let record_pos = record_shape
         .as_ref()
         .and_then(|s| s.positions(&record_cols).map(|p| (s, p)));
