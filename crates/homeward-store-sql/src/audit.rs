@@ -11,8 +11,8 @@
 //! Bulk writers (the import) log the rows they insert themselves, from the values they hold
 //! in memory, instead of having the triggers note each row and [`flush`] read it back: they
 //! switch the insert triggers of named tables off for their own transaction only
-//! ([`bulk_on`], [`bulk_off`]; a row in `audit_bulk` on SQLite, visible to no one else and
-//! gone with the transaction, a transaction-local setting on PostgreSQL), and write each
+//! ([`bulk_on`], [`bulk_off`]: a row per table in `audit_bulk`, never committed, so seen by
+//! no other transaction and gone with this one whatever happens), and write each
 //! row's salt and entry ([`created_entry`], [`append`]) in the same transaction. Updates and
 //! deletes are always noted by the triggers.
 
@@ -329,13 +329,10 @@ pub(crate) async fn install_triggers(conn: &mut AnyConnection) -> Result<Vec<Sha
     Ok(fresh)
 }
 
-/// The SQLite table whose rows (table names) switch those tables' insert triggers off, in
-/// the transaction that wrote them.
+/// The table whose rows (table names) switch those tables' insert triggers off, in the
+/// transaction that wrote them (never committed: [`bulk_off`] empties it). Created at
+/// start-up like the triggers, on both backends, so that their schemas stay the same.
 const BULK_TABLE: &str = "audit_bulk";
-
-/// The PostgreSQL setting (comma-separated table names) that does the same, set local to
-/// a transaction.
-const BULK_SETTING: &str = "homeward.audit_bulk";
 
 /// The PostgreSQL trigger function of migration 0005, with the bulk switch added.
 const PG_AUDIT_NOTE: &str = r#"CREATE OR REPLACE FUNCTION audit_note() RETURNS trigger AS $$
@@ -346,7 +343,7 @@ DECLARE
 BEGIN
     -- A bulk writer that logs the rows it inserts itself names their tables here, for its
     -- own transaction only.
-    IF TG_OP = 'INSERT' AND TG_TABLE_NAME = ANY (string_to_array(current_setting('homeward.audit_bulk', true), ',')) THEN
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM audit_bulk WHERE tbl = TG_TABLE_NAME) THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'DELETE' THEN j := to_jsonb(OLD); ELSE j := to_jsonb(NEW); END IF;
@@ -361,39 +358,41 @@ $$ LANGUAGE plpgsql"#;
 
 /// Makes the switch of [`bulk_on`] exist (start-up; nothing is written when it does).
 async fn install_bulk_switch(conn: &mut AnyConnection, d: Dialect) -> Result<(), StoreError> {
-    match d {
+    let exists = match d {
         Dialect::Sqlite => {
-            let exists =
-                sqlx::query("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?")
-                    .bind(BULK_TABLE)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(q)?;
-            if exists.is_none() {
-                sqlx::query(&format!(
-                    "CREATE TABLE IF NOT EXISTS {BULK_TABLE} (tbl TEXT PRIMARY KEY)"
-                ))
+            sqlx::query("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?")
+        }
+        Dialect::Postgres => sqlx::query(
+            "SELECT 1 AS x FROM information_schema.tables WHERE table_schema = 'public' AND table_name = $1",
+        ),
+    }
+    .bind(BULK_TABLE)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(q)?;
+    if exists.is_none() {
+        sqlx::query(&format!(
+            "CREATE TABLE IF NOT EXISTS {BULK_TABLE} (tbl TEXT PRIMARY KEY)"
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(q)?;
+    }
+    if d == Dialect::Postgres {
+        let src: Option<String> = sqlx::query(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'audit_note' AND pronamespace = 'public'::regnamespace",
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(q)?
+        .map(|r| r.try_get::<String, _>("prosrc"))
+        .transpose()
+        .map_err(q)?;
+        if src.is_some_and(|s| !s.contains(BULK_TABLE)) {
+            sqlx::query(PG_AUDIT_NOTE)
                 .execute(&mut *conn)
                 .await
                 .map_err(q)?;
-            }
-        }
-        Dialect::Postgres => {
-            let src: Option<String> = sqlx::query(
-                "SELECT prosrc FROM pg_proc WHERE proname = 'audit_note' AND pronamespace = 'public'::regnamespace",
-            )
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(q)?
-            .map(|r| r.try_get::<String, _>("prosrc"))
-            .transpose()
-            .map_err(q)?;
-            if src.is_some_and(|s| !s.contains(BULK_SETTING)) {
-                sqlx::query(PG_AUDIT_NOTE)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(q)?;
-            }
         }
     }
     Ok(())
@@ -407,48 +406,28 @@ pub(crate) async fn bulk_on(
     d: Dialect,
     tables: &[&'static str],
 ) -> Result<(), StoreError> {
-    if tables.is_empty() {
-        return Ok(());
-    }
-    match d {
-        Dialect::Sqlite => {
-            for t in tables {
-                sqlx::query(&format!(
-                    "INSERT OR IGNORE INTO {BULK_TABLE} (tbl) VALUES (?)"
-                ))
-                .bind(*t)
-                .execute(&mut **tx)
-                .await
-                .map_err(q)?;
-            }
-        }
-        Dialect::Postgres => {
-            sqlx::query("SELECT set_config($1, $2, true) AS v")
-                .bind(BULK_SETTING)
-                .bind(tables.join(","))
-                .execute(&mut **tx)
-                .await
-                .map_err(q)?;
-        }
+    let sql = d
+        .sql(&format!(
+            "INSERT INTO {BULK_TABLE} (tbl) VALUES (?) ON CONFLICT DO NOTHING"
+        ))
+        .into_owned();
+    for t in tables {
+        sqlx::query(&sql)
+            .bind(*t)
+            .execute(&mut **tx)
+            .await
+            .map_err(q)?;
     }
     Ok(())
 }
 
 /// Switches every insert trigger back on.
-pub(crate) async fn bulk_off(tx: &mut crate::tx::Tx, d: Dialect) -> Result<(), StoreError> {
-    match d {
-        Dialect::Sqlite => sqlx::query(&format!("DELETE FROM {BULK_TABLE}"))
-            .execute(&mut **tx)
-            .await
-            .map(|_| ())
-            .map_err(q),
-        Dialect::Postgres => sqlx::query("SELECT set_config($1, '', true) AS v")
-            .bind(BULK_SETTING)
-            .execute(&mut **tx)
-            .await
-            .map(|_| ())
-            .map_err(q),
-    }
+pub(crate) async fn bulk_off(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
+    sqlx::query(&format!("DELETE FROM {BULK_TABLE}"))
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(q)
 }
 
 /// Where a bulk writer's entries go: the next sequence number of the log (on PostgreSQL

@@ -496,7 +496,7 @@ async fn write_in(
         query.bind(row.original.as_str())
     })
     .await?;
-    audit::bulk_off(tx, d).await?;
+    audit::bulk_off(tx).await?;
 
     let mut wrapped: Vec<(&str, &str)> = rows
         .iter()
