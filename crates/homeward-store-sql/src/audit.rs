@@ -7,6 +7,14 @@
 //! Tables are found from the schema at start-up, so a table another area adds later is
 //! audited without touching this module. Entries hold ids and commitments (HMAC-SHA-256
 //! under a per-row salt kept in `audit_salts`), never personal data.
+//!
+//! Bulk writers (the import) log the rows they insert themselves, from the values they hold
+//! in memory, instead of having the triggers note each row and [`flush`] read it back: they
+//! switch the insert triggers of named tables off for their own transaction only
+//! ([`bulk_on`], [`bulk_off`]: a row per table in `audit_bulk`, never committed, so seen by
+//! no other transaction and gone with this one whatever happens), and write each
+//! row's salt and entry ([`created_entry`], [`append`]) in the same transaction. Updates and
+//! deletes are always noted by the triggers.
 
 use crate::dialect::Dialect;
 use crate::rows::q;
@@ -24,6 +32,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// parts, which must never reach the log).
 const UNAUDITED: &[&str] = &[
     "audit_pending",
+    "audit_bulk",
     "audit_log",
     "audit_salts",
     "row_keys",
@@ -90,22 +99,48 @@ impl Shape {
     /// The canonical content of a row read by `select_content`: for each column in name
     /// order, its name, then 0 for NULL or 1, a u32 length and the text.
     fn content(&self, row: &sqlx::any::AnyRow) -> Result<Vec<u8>, StoreError> {
-        let mut out = Vec::new();
-        for (i, c) in self.columns.iter().enumerate() {
-            let v: Option<String> = row.try_get(format!("hw_c{i}").as_str()).map_err(q)?;
-            out.extend_from_slice(&(c.len() as u32).to_be_bytes());
-            out.extend_from_slice(c.as_bytes());
-            match v {
-                None => out.push(0),
-                Some(v) => {
-                    out.push(1);
-                    out.extend_from_slice(&(v.len() as u32).to_be_bytes());
-                    out.extend_from_slice(v.as_bytes());
-                }
+        let values = (0..self.columns.len())
+            .map(|i| row.try_get::<Option<String>, _>(format!("hw_c{i}").as_str()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(q)?;
+        Ok(encode_content(
+            &self.columns,
+            values.iter().map(|v| v.as_deref()),
+        ))
+    }
+
+    /// Where each of this table's columns (in name order) is among `written` (the columns
+    /// of an INSERT), or `None` when one is not written: a bulk writer can then not know
+    /// the row's whole content and leaves the row to the triggers.
+    pub(crate) fn positions(&self, written: &[&str]) -> Option<Vec<usize>> {
+        self.columns
+            .iter()
+            .map(|c| written.iter().position(|w| w == c))
+            .collect()
+    }
+}
+
+/// The canonical content of a row: for each column in name order, its name, then 0 for
+/// NULL or 1, a u32 length and the text (the column's value cast to text by the database).
+/// Written rows and rows read back are encoded by this one function.
+pub(crate) fn encode_content<'a>(
+    columns: &[String],
+    values: impl IntoIterator<Item = Option<&'a str>>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    for (c, v) in columns.iter().zip(values) {
+        out.extend_from_slice(&(c.len() as u32).to_be_bytes());
+        out.extend_from_slice(c.as_bytes());
+        match v {
+            None => out.push(0),
+            Some(v) => {
+                out.push(1);
+                out.extend_from_slice(&(v.len() as u32).to_be_bytes());
+                out.extend_from_slice(v.as_bytes());
             }
         }
-        Ok(out)
     }
+    out
 }
 
 pub(crate) fn dialect_of(conn: &AnyConnection) -> Dialect {
@@ -151,7 +186,8 @@ pub(crate) async fn shapes(conn: &mut AnyConnection) -> Result<Vec<Shape>, Store
     Ok(out)
 }
 
-async fn shape(
+/// The shape of one audited table (`None` when it is not audited).
+pub(crate) async fn shape(
     conn: &mut AnyConnection,
     d: Dialect,
     table: &str,
@@ -223,23 +259,43 @@ async fn shape(
 /// a migration) predate auditing and are logged once as created, by [`baseline`].
 pub(crate) async fn install_triggers(conn: &mut AnyConnection) -> Result<Vec<Shape>, StoreError> {
     let d = dialect_of(conn);
+    install_bulk_switch(conn, d).await?;
     let mut fresh = Vec::new();
     for s in shapes(conn).await? {
         match d {
             Dialect::Sqlite => {
-                let exists = sqlx::query(
-                    "SELECT 1 AS x FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                let insert_sql: Option<String> = sqlx::query(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
                 )
                 .bind(format!("audit_{}_insert", s.name))
                 .fetch_optional(&mut *conn)
                 .await
+                .map_err(q)?
+                .map(|r| r.try_get::<String, _>("sql"))
+                .transpose()
                 .map_err(q)?;
-                if exists.is_none() {
-                    fresh.push(s.clone());
+                match insert_sql {
+                    None => fresh.push(s.clone()),
+                    // A trigger from before bulk writers could switch it off is replaced.
+                    Some(sql) if !sql.contains(BULK_TABLE) => {
+                        sqlx::query(&format!("DROP TRIGGER \"audit_{}_insert\"", s.name))
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(q)?;
+                    }
+                    Some(_) => {}
                 }
                 for (op, row) in [("insert", "NEW."), ("update", "NEW."), ("delete", "OLD.")] {
+                    let when = if op == "insert" {
+                        format!(
+                            "WHEN NOT EXISTS (SELECT 1 FROM {BULK_TABLE} WHERE tbl = '{}') ",
+                            s.name
+                        )
+                    } else {
+                        String::new()
+                    };
                     let sql = format!(
-                        "CREATE TRIGGER IF NOT EXISTS \"audit_{t}_{op}\" AFTER {OP} ON \"{t}\" BEGIN \
+                        "CREATE TRIGGER IF NOT EXISTS \"audit_{t}_{op}\" AFTER {OP} ON \"{t}\" {when}BEGIN \
                          INSERT INTO audit_pending (tbl, row_id, op) VALUES ('{t}', {id}, '{op}'); END",
                         t = s.name,
                         OP = op.to_uppercase(),
@@ -273,6 +329,229 @@ pub(crate) async fn install_triggers(conn: &mut AnyConnection) -> Result<Vec<Sha
     Ok(fresh)
 }
 
+/// The table whose rows (table names) switch those tables' insert triggers off, in the
+/// transaction that wrote them (never committed: [`bulk_off`] empties it). Created at
+/// start-up like the triggers, on both backends, so that their schemas stay the same.
+const BULK_TABLE: &str = "audit_bulk";
+
+/// The PostgreSQL trigger function of migration 0005, with the bulk switch added.
+const PG_AUDIT_NOTE: &str = r#"CREATE OR REPLACE FUNCTION audit_note() RETURNS trigger AS $$
+DECLARE
+    j jsonb;
+    k text := '';
+    i int;
+BEGIN
+    -- A bulk writer that logs the rows it inserts itself names their tables here, for its
+    -- own transaction only.
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM audit_bulk WHERE tbl = TG_TABLE_NAME) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN j := to_jsonb(OLD); ELSE j := to_jsonb(NEW); END IF;
+    FOR i IN 0 .. TG_NARGS - 1 LOOP
+        IF i > 0 THEN k := k || ':'; END IF;
+        k := k || coalesce(j ->> TG_ARGV[i], '');
+    END LOOP;
+    INSERT INTO audit_pending (tbl, row_id, op) VALUES (TG_TABLE_NAME, k, lower(TG_OP));
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql"#;
+
+/// Makes the switch of [`bulk_on`] exist (start-up; nothing is written when it does).
+async fn install_bulk_switch(conn: &mut AnyConnection, d: Dialect) -> Result<(), StoreError> {
+    let exists = match d {
+        Dialect::Sqlite => {
+            sqlx::query("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?")
+        }
+        Dialect::Postgres => sqlx::query(
+            "SELECT 1 AS x FROM information_schema.tables WHERE table_schema = 'public' AND table_name = $1",
+        ),
+    }
+    .bind(BULK_TABLE)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(q)?;
+    if exists.is_none() {
+        sqlx::query(&format!(
+            "CREATE TABLE IF NOT EXISTS {BULK_TABLE} (tbl TEXT PRIMARY KEY)"
+        ))
+        .execute(&mut *conn)
+        .await
+        .map_err(q)?;
+    }
+    if d == Dialect::Postgres {
+        let src: Option<String> = sqlx::query(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'audit_note' AND pronamespace = 'public'::regnamespace",
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(q)?
+        .map(|r| r.try_get::<String, _>("prosrc"))
+        .transpose()
+        .map_err(q)?;
+        if src.is_some_and(|s| !s.contains(BULK_TABLE)) {
+            sqlx::query(PG_AUDIT_NOTE)
+                .execute(&mut *conn)
+                .await
+                .map_err(q)?;
+        }
+    }
+    Ok(())
+}
+
+/// Switches the insert triggers of `tables` off for the rest of this transaction (or until
+/// [`bulk_off`]): the caller logs every row it inserts into them with [`created_entry`] and
+/// [`append`], in this transaction.
+pub(crate) async fn bulk_on(
+    tx: &mut crate::tx::Tx,
+    d: Dialect,
+    tables: &[&'static str],
+) -> Result<(), StoreError> {
+    let sql = d
+        .sql(&format!(
+            "INSERT INTO {BULK_TABLE} (tbl) VALUES (?) ON CONFLICT DO NOTHING"
+        ))
+        .into_owned();
+    for t in tables {
+        sqlx::query(&sql)
+            .bind(*t)
+            .execute(&mut **tx)
+            .await
+            .map_err(q)?;
+    }
+    Ok(())
+}
+
+/// Switches every insert trigger back on.
+pub(crate) async fn bulk_off(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
+    sqlx::query(&format!("DELETE FROM {BULK_TABLE}"))
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(q)
+}
+
+/// Where a bulk writer's entries go: the next sequence number of the log (on PostgreSQL
+/// after taking the log's lock, held to the end of the transaction, as [`flush`] does), and
+/// the time and actor of its entries.
+pub(crate) struct LogTail {
+    /// The sequence number of the next entry.
+    pub(crate) next: u64,
+    /// Unix seconds.
+    pub(crate) at: i64,
+    /// Who acts (the task's audit actor).
+    pub(crate) actor: String,
+}
+
+/// Reads the end of the log for a bulk writer (see [`LogTail`]).
+pub(crate) async fn tail(tx: &mut crate::tx::Tx, d: Dialect) -> Result<LogTail, StoreError> {
+    if d == Dialect::Postgres {
+        sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE")
+            .execute(&mut **tx)
+            .await
+            .map_err(q)?;
+    }
+    let next: i64 = sqlx::query("SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM audit_log")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(q)?
+        .try_get("n")
+        .map_err(q)?;
+    Ok(LogTail {
+        next: u64::try_from(next).map_err(|_| StoreError::Corrupt {
+            table: "audit_log",
+            column: "seq",
+        })?,
+        at: now(),
+        actor: current_actor(),
+    })
+}
+
+/// The log entry of a row a bulk writer created (with a fresh `salt`), ready to append:
+/// pure, so that a chunk's entries are computed in parallel.
+pub(crate) fn created_entry(
+    tail: &LogTail,
+    seq: u64,
+    table: &str,
+    id: &str,
+    salt: &[u8; 32],
+    content: &[u8],
+) -> Result<NewEntry, StoreError> {
+    let commitment = commit(salt, content);
+    let entry = AuditEntry {
+        seq,
+        at: tail.at,
+        actor: tail.actor.clone(),
+        action: Action::from_name("create"),
+        object_kind: table.to_owned(),
+        object_id: id.to_owned(),
+        commitment,
+    };
+    let leaf = entry
+        .leaf_hash()
+        .map_err(|e| StoreError::Query(format!("audit entry refused: {e}")))?;
+    Ok(NewEntry {
+        seq: i64::try_from(seq).unwrap_or(i64::MAX),
+        commitment: hex(&commitment),
+        leaf: hex(&leaf),
+        salt: hex(salt),
+    })
+}
+
+/// A computed entry of a created row (hex as stored); its table and id are the caller's.
+pub(crate) struct NewEntry {
+    seq: i64,
+    commitment: String,
+    leaf: String,
+    salt: String,
+}
+
+/// Appends a bulk writer's entries of created rows of `table` (row id and entry, in
+/// sequence order) and their salts.
+pub(crate) async fn append(
+    tx: &mut crate::tx::Tx,
+    d: Dialect,
+    tail: &LogTail,
+    table: &'static str,
+    entries: &[(&str, &NewEntry)],
+) -> Result<(), StoreError> {
+    let mut salts: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|(id, e)| (*id, e.salt.as_str()))
+        .collect();
+    // In key order: the salts' index is written in runs, not at random places.
+    salts.sort_unstable();
+    crate::import::insert_each(
+        tx,
+        d,
+        "INSERT INTO audit_salts (tbl, row_id, salt)",
+        3,
+        &salts,
+        |query, (id, salt)| query.bind(table).bind(*id).bind(*salt),
+    )
+    .await?;
+    let actor = tail.actor.as_str();
+    let at = tail.at;
+    crate::import::insert_each(
+        tx,
+        d,
+        "INSERT INTO audit_log (seq, at, actor, action, object_kind, object_id, commitment, leaf_hash)",
+        8,
+        entries,
+        |query, (id, e)| {
+            query
+                .bind(e.seq)
+                .bind(at)
+                .bind(actor)
+                .bind("create")
+                .bind(table)
+                .bind(*id)
+                .bind(e.commitment.as_str())
+                .bind(e.leaf.as_str())
+        },
+    )
+    .await
+}
+
 /// Logs, in one transaction, every row of tables that were just put under audit.
 pub(crate) async fn baseline(pool: &sqlx::AnyPool, fresh: &[Shape]) -> Result<(), StoreError> {
     if fresh.is_empty() {
@@ -292,7 +571,13 @@ pub(crate) async fn baseline(pool: &sqlx::AnyPool, fresh: &[Shape]) -> Result<()
 }
 
 pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(b.len() * 2);
+    for x in b {
+        out.push(char::from(DIGITS[usize::from(x >> 4)]));
+        out.push(char::from(DIGITS[usize::from(x & 0x0f)]));
+    }
+    out
 }
 
 pub(crate) fn unhex32(s: &str) -> Option<[u8; 32]> {

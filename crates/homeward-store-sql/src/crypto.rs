@@ -294,16 +294,9 @@ impl<'k> Sealer<'k> {
     fn key_for(&mut self, table: &str, row_id: &str) -> Result<&RecordKey, StoreError> {
         let k = (table.to_owned(), row_id.to_owned());
         if !self.cache.contains_key(&k) {
-            let ring = self.keys.ring()?;
-            let key = RecordKey::generate(1, &mut self.rng);
-            let wrapped = ring
-                .wrap(&mut self.rng, &wrap_id(table, row_id), &key)
-                .map_err(|e| StoreError::Query(e.to_string()))?;
-            self.new_keys.push(vec![
-                table.into(),
-                row_id.into(),
-                B64.encode(wrapped.as_bytes()).into(),
-            ]);
+            let (key, wrapped) = new_data_key(self.keys.ring()?, &mut self.rng, table, row_id)?;
+            self.new_keys
+                .push(vec![table.into(), row_id.into(), wrapped.into()]);
             self.cache.insert(k.clone(), key);
         }
         self.cache
@@ -365,14 +358,10 @@ impl<'k> Sealer<'k> {
         column: &str,
         plain: &str,
     ) -> Result<String, StoreError> {
-        let field = field_name(table, column);
         let mut rng =
             ChaCha20Rng::from_rng(&mut self.rng).map_err(|e| StoreError::Query(e.to_string()))?;
         let key = self.key_for(table, row_id)?;
-        let blob = key
-            .seal(&mut rng, &field, row_id, plain.as_bytes())
-            .map_err(|e| StoreError::Query(e.to_string()))?;
-        Ok(format!("{SEALED_PREFIX}{}", B64.encode(blob)))
+        seal_with(key, &mut rng, table, row_id, column, plain)
     }
 
     /// Uses an existing wrapped key of a row (for updates of rows sealed before).
@@ -402,6 +391,75 @@ impl<'k> Sealer<'k> {
         )
         .await
     }
+}
+
+/// A fresh data key for one row, and its wrapping by the current master key (base64, as
+/// `row_keys.wrapped` holds it).
+fn new_data_key(
+    ring: &Keyring,
+    rng: &mut ChaCha20Rng,
+    table: &str,
+    row_id: &str,
+) -> Result<(RecordKey, String), StoreError> {
+    let key = RecordKey::generate(1, rng);
+    let wrapped = ring
+        .wrap(rng, &wrap_id(table, row_id), &key)
+        .map_err(|e| StoreError::Query(e.to_string()))?;
+    Ok((key, B64.encode(wrapped.as_bytes())))
+}
+
+/// One value sealed under a row's data key, as stored.
+fn seal_with(
+    key: &RecordKey,
+    rng: &mut ChaCha20Rng,
+    table: &str,
+    row_id: &str,
+    column: &str,
+    plain: &str,
+) -> Result<String, StoreError> {
+    let blob = key
+        .seal(rng, &field_name(table, column), row_id, plain.as_bytes())
+        .map_err(|e| StoreError::Query(e.to_string()))?;
+    Ok(format!("{SEALED_PREFIX}{}", B64.encode(blob)))
+}
+
+/// Seals the sensitive values of one new row under a data key of its own, as [`Sealer`]
+/// does, but without shared state, so that the rows of a bulk import are sealed in
+/// parallel (each with its own generator, seeded from the caller's CSPRNG). `values` are
+/// (column, plain text); returns the sealed values in the same order and the wrapped key to
+/// store in `row_keys` (with [`store_wrapped_keys`]), in the transaction of the row.
+pub(crate) fn seal_new_row(
+    ring: &Keyring,
+    rng: &mut ChaCha20Rng,
+    table: &str,
+    row_id: &str,
+    values: &[(&str, &str)],
+) -> Result<(Vec<String>, String), StoreError> {
+    let (key, wrapped) = new_data_key(ring, rng, table, row_id)?;
+    let sealed = values
+        .iter()
+        .map(|(column, plain)| seal_with(&key, rng, table, row_id, column, plain))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((sealed, wrapped))
+}
+
+/// Stores wrapped data keys of rows of `table` (row id, wrapped key), in the transaction
+/// of the rows.
+pub(crate) async fn store_wrapped_keys(
+    tx: &mut Tx,
+    dialect: Dialect,
+    table: &'static str,
+    keys: &[(&str, &str)],
+) -> Result<(), StoreError> {
+    crate::import::insert_each(
+        tx,
+        dialect,
+        "INSERT INTO row_keys (tbl, row_id, wrapped)",
+        3,
+        keys,
+        |query, (id, wrapped)| query.bind(table).bind(*id).bind(*wrapped),
+    )
+    .await
 }
 
 /// What a data key is bound to when wrapped: table and row.

@@ -5,16 +5,22 @@
 //! INSERTs with the values bound straight from the chunk, each chunk's rows sorted by key
 //! where the key is not random, so that the B-trees are appended to.
 
-use crate::crypto::{sensitive_columns, Keys, Sealer};
+use crate::audit::{self, encode_content, NewEntry, Shape};
+use crate::crypto::{seal_new_row, sensitive_columns, store_wrapped_keys, Keys, Sealer};
 use crate::dialect::Dialect;
 use crate::rows::q;
 use crate::store::SqlStore;
 use crate::tx::Tx;
 use async_trait::async_trait;
-use homeward_domain::Field;
+use homeward_domain::{Field, Record};
 use homeward_store::{
     ImportBatch, ImportChunk, ImportHeader, ImportOutcome, ImportStart, ImportWriter, StoreError,
 };
+use homeward_trust::audit::new_salt;
+use rand::rngs::OsRng;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, Row};
 
@@ -213,6 +219,16 @@ impl SqlStore {
         header: ImportHeader,
     ) -> Result<ImportStart, StoreError> {
         let mut tx = crate::tx::begin(&self.pool).await?;
+        if self.dialect == Dialect::Sqlite {
+            // A large import inserts random (opaque) keys into several indexes at once;
+            // once those outgrow the page cache, pages are spilled to the WAL and read
+            // back over and over. A larger cache for this connection while it imports,
+            // given back before the commit (durability is the same: WAL, synchronous).
+            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(q)?;
+        }
         match open_in(&mut tx, self.dialect, &self.keys, &header).await? {
             Err(at) => {
                 tx.rollback().await.map_err(q)?;
@@ -230,7 +246,36 @@ impl SqlStore {
     }
 }
 
+/// The columns of `persons` an import writes.
+const PERSON_COLUMNS: [&str; 3] = ["id", "display_name", "reviewed"];
+
+/// A record ready to insert: its values as stored (sensitive ones sealed), the wrapped key
+/// of its data key, and its audit entry when the import logs it itself.
+struct RecordRow<'c> {
+    r: &'c Record,
+    row_number: i64,
+    /// In `Field::ALL` order.
+    values: Vec<Option<String>>,
+    original: String,
+    wrapped: Option<String>,
+    entry: Option<NewEntry>,
+}
+
+/// How rows of one table are logged by the import itself: the table's shape, where its
+/// columns are in the INSERT, and the sequence number of its first entry.
+struct BulkPlan<'s> {
+    shape: &'s Shape,
+    positions: Vec<usize>,
+    first_seq: u64,
+}
+
 /// Writes one chunk of an opened import inside `tx`.
+///
+/// The work per row that needs no database (serialising the original row, sealing the
+/// sensitive values under a data key of the record's own, the content commitments and leaf
+/// hashes of the audit entries) is done first, in parallel; then the rows go in multi-row
+/// INSERTs. The insert triggers of `persons` and `records` are switched off for the
+/// duration (see `audit`), and the entries of the rows written instead, in this transaction.
 async fn write_in(
     tx: &mut Tx,
     d: Dialect,
@@ -239,6 +284,191 @@ async fn write_in(
     head: &str,
     chunk: &ImportChunk,
 ) -> Result<(), StoreError> {
+    let record_cols = crate::store::record_columns();
+    let record_shape = audit::shape(tx, d, "records").await?;
+    let person_shape = audit::shape(tx, d, "persons").await?;
+    let record_pos = record_shape
+        .as_ref()
+        .and_then(|s| s.positions(&record_cols).map(|p| (s, p)));
+    let person_pos = person_shape
+        .as_ref()
+        .and_then(|s| s.positions(&PERSON_COLUMNS).map(|p| (s, p)));
+    let tail = if record_pos.is_some() || person_pos.is_some() {
+        Some(audit::tail(tx, d).await?)
+    } else {
+        None
+    };
+    let next = tail.as_ref().map_or(0, |t| t.next);
+    let persons_logged = if person_pos.is_some() {
+        chunk.persons.len() as u64
+    } else {
+        0
+    };
+    let person_plan = person_pos.map(|(shape, positions)| BulkPlan {
+        shape,
+        positions,
+        first_seq: next,
+    });
+    let record_plan = record_pos.map(|(shape, positions)| BulkPlan {
+        shape,
+        positions,
+        first_seq: next + persons_logged,
+    });
+
+    // One generator per row, seeded here from the OS-seeded CSPRNG, so that rows are
+    // sealed in parallel without sharing one.
+    let mut master = ChaCha20Rng::from_rng(OsRng).map_err(|e| StoreError::Query(e.to_string()))?;
+    let mut seeds = |n: usize| -> Vec<[u8; 32]> {
+        (0..n)
+            .map(|_| {
+                let mut s = [0u8; 32];
+                master.fill_bytes(&mut s);
+                s
+            })
+            .collect()
+    };
+    let record_seeds = seeds(chunk.records.len());
+    let person_seeds = seeds(chunk.persons.len());
+
+    let persons: Vec<Option<NewEntry>> = match (&person_plan, &tail) {
+        (Some(plan), Some(tail)) => chunk
+            .persons
+            .par_iter()
+            .zip(person_seeds.into_par_iter())
+            .enumerate()
+            .map(|(i, (p, seed))| {
+                let reviewed = match (d, p.reviewed) {
+                    (Dialect::Sqlite, true) => "1",
+                    (Dialect::Sqlite, false) => "0",
+                    (Dialect::Postgres, true) => "true",
+                    (Dialect::Postgres, false) => "false",
+                };
+                let texts = [
+                    Some(p.id.as_str()),
+                    Some(p.display_name.as_str()),
+                    Some(reviewed),
+                ];
+                let content = encode_content(
+                    &plan.shape.columns,
+                    plan.positions
+                        .iter()
+                        .map(|&j| texts.get(j).copied().flatten()),
+                );
+                let salt = new_salt(&mut ChaCha20Rng::from_seed(seed));
+                audit::created_entry(
+                    tail,
+                    plan.first_seq + i as u64,
+                    "persons",
+                    p.id.as_str(),
+                    &salt,
+                    &content,
+                )
+                .map(Some)
+            })
+            .collect::<Result<_, _>>()?,
+        _ => Vec::new(),
+    };
+
+    // Sensitive columns (SENSITIVE in crypto.rs: notes, the original row) are sealed with a
+    // key per record before they are bound; the wrapped keys land in the same transaction.
+    let sensitive = sensitive_columns("records");
+    let seal_original = sensitive.contains(&"original");
+    let ring = keys.ring().ok();
+    let (source_id, import_id) = (opened.source_id.as_str(), opened.import_id.as_str());
+    let rows: Vec<RecordRow<'_>> = chunk
+        .records
+        .par_iter()
+        .zip(record_seeds.into_par_iter())
+        .enumerate()
+        .map(|(i, (r, seed))| {
+            let mut rng = ChaCha20Rng::from_seed(seed);
+            let mut original =
+                serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
+            let mut values: Vec<Option<String>> =
+                Field::ALL.iter().map(|f| r.fields.get(*f)).collect();
+            // Which values to seal: their place in `values`, `None` for the original row.
+            let mut slots: Vec<Option<usize>> = Vec::new();
+            let mut plain: Vec<(&str, &str)> = Vec::new();
+            for (k, (f, v)) in Field::ALL.iter().zip(&values).enumerate() {
+                if let Some(v) = v.as_deref().filter(|_| sensitive.contains(&f.name())) {
+                    slots.push(Some(k));
+                    plain.push((f.name(), v));
+                }
+            }
+            if seal_original {
+                slots.push(None);
+                plain.push(("original", original.as_str()));
+            }
+            let mut wrapped = None;
+            if !plain.is_empty() {
+                let ring = match ring {
+                    Some(ring) => ring,
+                    None => keys.ring()?,
+                };
+                let (sealed, w) = seal_new_row(ring, &mut rng, "records", r.id.as_str(), &plain)?;
+                wrapped = Some(w);
+                for (slot, v) in slots.into_iter().zip(sealed) {
+                    match slot {
+                        Some(k) => {
+                            if let Some(x) = values.get_mut(k) {
+                                *x = Some(v);
+                            }
+                        }
+                        None => original = v,
+                    }
+                }
+            }
+            let row_number = i64::try_from(r.row_number).unwrap_or(i64::MAX);
+            let entry = match (&record_plan, &tail) {
+                (Some(plan), Some(tail)) => {
+                    let number = row_number.to_string();
+                    let mut texts: Vec<Option<&str>> = Vec::with_capacity(record_cols.len());
+                    texts.extend([
+                        Some(r.id.as_str()),
+                        Some(source_id),
+                        Some(r.person_id.as_str()),
+                        Some(import_id),
+                        Some(number.as_str()),
+                    ]);
+                    texts.extend(values.iter().map(|v| v.as_deref()));
+                    texts.push(Some(original.as_str()));
+                    let content = encode_content(
+                        &plan.shape.columns,
+                        plan.positions
+                            .iter()
+                            .map(|&j| texts.get(j).copied().flatten()),
+                    );
+                    let salt = new_salt(&mut rng);
+                    Some(audit::created_entry(
+                        tail,
+                        plan.first_seq + i as u64,
+                        "records",
+                        r.id.as_str(),
+                        &salt,
+                        &content,
+                    )?)
+                }
+                _ => None,
+            };
+            Ok(RecordRow {
+                r,
+                row_number,
+                values,
+                original,
+                wrapped,
+                entry,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+
+    let mut bulk: Vec<&'static str> = Vec::new();
+    if person_plan.is_some() {
+        bulk.push("persons");
+    }
+    if record_plan.is_some() {
+        bulk.push("records");
+    }
+    audit::bulk_on(tx, d, &bulk).await?;
     insert_each(
         tx,
         d,
@@ -253,55 +483,42 @@ async fn write_in(
         },
     )
     .await?;
-    // Sensitive columns (SENSITIVE in crypto.rs: notes, the original row) are sealed with a
-    // key per record before they are bound; the wrapped keys land in the same transaction.
-    let sensitive = sensitive_columns("records");
-    let seal_original = sensitive.contains(&"original");
-    let mut sealer = Sealer::new(keys);
-    let mut rows: Vec<(&homeward_domain::Record, Vec<Option<String>>, String)> =
-        Vec::with_capacity(chunk.records.len());
-    for r in &chunk.records {
-        let original =
-            serde_json::to_string(&r.original).map_err(|e| StoreError::Query(e.to_string()))?;
-        let original = if seal_original {
-            sealer.seal_one("records", r.id.as_str(), "original", &original)?
-        } else {
-            original
-        };
-        let mut values = Vec::with_capacity(Field::ALL.len());
-        for f in Field::ALL {
-            let v = r.fields.get(*f);
-            values.push(match v {
-                Some(text) if sensitive.contains(&f.name()) => {
-                    Some(sealer.seal_one("records", r.id.as_str(), f.name(), &text)?)
-                }
-                other => other,
-            });
+    insert_each(tx, d, head, record_cols.len(), &rows, |mut query, row| {
+        query = query
+            .bind(row.r.id.as_str())
+            .bind(source_id)
+            .bind(row.r.person_id.as_str())
+            .bind(import_id)
+            .bind(row.row_number);
+        for v in &row.values {
+            query = query.bind(v.as_deref());
         }
-        rows.push((r, values, original));
-    }
-    let (source_id, import_id) = (opened.source_id.as_str(), opened.import_id.as_str());
-    insert_each(
-        tx,
-        d,
-        head,
-        crate::store::record_columns().len(),
-        &rows,
-        |mut query, (r, values, original)| {
-            query = query
-                .bind(r.id.as_str())
-                .bind(source_id)
-                .bind(r.person_id.as_str())
-                .bind(import_id)
-                .bind(i64::try_from(r.row_number).unwrap_or(i64::MAX));
-            for v in values {
-                query = query.bind(v.as_deref());
-            }
-            query.bind(original.as_str())
-        },
-    )
+        query.bind(row.original.as_str())
+    })
     .await?;
-    sealer.finish(tx, d).await?;
+    audit::bulk_off(tx).await?;
+
+    let mut wrapped: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(|row| row.wrapped.as_deref().map(|w| (row.r.id.as_str(), w)))
+        .collect();
+    // In key order: the keys' index is written in runs, not at random places.
+    wrapped.sort_unstable();
+    store_wrapped_keys(tx, d, "records", &wrapped).await?;
+    if let Some(tail) = &tail {
+        let person_entries: Vec<(&str, &NewEntry)> = chunk
+            .persons
+            .iter()
+            .zip(&persons)
+            .filter_map(|(p, e)| e.as_ref().map(|e| (p.id.as_str(), e)))
+            .collect();
+        audit::append(tx, d, tail, "persons", &person_entries).await?;
+        let record_entries: Vec<(&str, &NewEntry)> = rows
+            .iter()
+            .filter_map(|row| row.entry.as_ref().map(|e| (row.r.id.as_str(), e)))
+            .collect();
+        audit::append(tx, d, tail, "records", &record_entries).await?;
+    }
     let mut tokens: Vec<(&str, &str)> = chunk
         .names
         .person_tokens
@@ -358,6 +575,7 @@ impl ImportWriter for SqlImportWriter {
 
     async fn commit(mut self: Box<Self>) -> Result<ImportOutcome, StoreError> {
         finish_in(&mut self.tx, self.dialect, &self.opened, self.records).await?;
+        restore_cache(&mut self.tx, self.dialect).await?;
         let (records, new_source) = (self.records, self.opened.new_source);
         crate::tx::commit(self.tx).await?;
         Ok(ImportOutcome::Imported {
@@ -366,9 +584,28 @@ impl ImportWriter for SqlImportWriter {
         })
     }
 
-    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+    async fn rollback(mut self: Box<Self>) -> Result<(), StoreError> {
+        restore_cache(&mut self.tx, self.dialect).await?;
         self.tx.rollback().await.map_err(q)
     }
+}
+
+/// The page cache of an importing SQLite connection, in KiB (1 GiB; the pool's connections
+/// otherwise have 256 MiB).
+const IMPORT_CACHE_KIB: u32 = 1024 * 1024;
+
+/// The page cache every SQLite connection of the pool has (`connect_with_keys`), in KiB.
+const POOL_CACHE_KIB: u32 = 256 * 1024;
+
+/// Gives the pool's page cache size back to the importing connection.
+async fn restore_cache(tx: &mut Tx, d: Dialect) -> Result<(), StoreError> {
+    if d == Dialect::Sqlite {
+        sqlx::query(&format!("PRAGMA cache_size = -{POOL_CACHE_KIB}"))
+            .execute(&mut **tx)
+            .await
+            .map_err(q)?;
+    }
+    Ok(())
 }
 
 /// Inserts (key, token) pairs, leaving pairs the table already holds alone.

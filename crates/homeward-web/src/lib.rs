@@ -13,10 +13,10 @@ pub mod error;
 pub mod estimates;
 pub mod i18n;
 pub mod pages;
-pub mod session;
-pub mod signin;
 pub mod places;
 pub mod review;
+pub mod session;
+pub mod signin;
 mod uploads;
 
 use std::collections::BTreeSet;

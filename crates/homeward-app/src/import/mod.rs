@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 pub use guess::guess;
 pub use mapping::{ColumnMap, Mapping, NameOrder};
@@ -141,11 +142,12 @@ pub struct Progress {
     pub rows: u64,
 }
 
-/// Turns rows of a file into records, persons and name index rows.
-struct Builder<'r> {
-    file: &'r str,
-    headers: &'r [String],
-    compiled: &'r CompiledMapping,
+/// Turns rows of a file into records, persons and name index rows. Owns what it needs, so
+/// that a chunk is built on the thread pool while the previous one is being written.
+struct Builder {
+    file: String,
+    headers: Arc<Vec<String>>,
+    compiled: Arc<CompiledMapping>,
     source_id: Id,
     rng: ChaCha20Rng,
     /// Name parts whose vocabulary entry an earlier chunk already carried.
@@ -162,11 +164,12 @@ struct Built {
 /// A data row's index, its cells, and its mapped fields or what is wrong with them.
 type MappedRow = (usize, Vec<String>, Result<StandardFields, Vec<BadRow>>);
 
-impl Builder<'_> {
+impl Builder {
     /// Maps and checks `rows` (data row index, cells); builds the chunk of the good ones
     /// unless `check_only`.
     fn build(&mut self, rows: Vec<(usize, Vec<String>)>, check_only: bool) -> Built {
-        let (file, headers, compiled) = (self.file, self.headers, self.compiled);
+        let (file, headers, compiled) =
+            (self.file.as_str(), self.headers.as_slice(), &*self.compiled);
         let mapped: Vec<MappedRow> = rows
             .into_par_iter()
             .filter(|(_, row)| row.iter().any(|c| !c.trim().is_empty()))
@@ -283,11 +286,10 @@ pub fn prepare(req: &ImportRequest<'_>, rng: &mut dyn RngCore) -> Result<Prepare
     let compiled = req.mapping.compile(req.mapping_file, &reader.headers)?;
     let rows = read_rows(&mut reader, usize::MAX)?;
     let source = new_source(req.source, rng);
-    let headers = reader.headers.clone();
     let mut builder = Builder {
-        file: req.file_name,
-        headers: &headers,
-        compiled: &compiled,
+        file: req.file_name.to_owned(),
+        headers: Arc::new(reader.headers.clone()),
+        compiled: Arc::new(compiled),
         source_id: source.id.clone(),
         rng: ChaCha20Rng::from_rng(rng).map_err(|e| ImportError::File {
             file: req.file_name.to_owned(),
@@ -346,11 +348,10 @@ pub async fn import_with_progress(
     let mut reader = RowReader::open(req.file_name, req.bytes, req.mapping.sheet.as_deref())?;
     let compiled = req.mapping.compile(req.mapping_file, &reader.headers)?;
     let source = new_source(req.source, rng);
-    let headers = reader.headers.clone();
-    let mut builder = Builder {
-        file: req.file_name,
-        headers: &headers,
-        compiled: &compiled,
+    let builder = Builder {
+        file: req.file_name.to_owned(),
+        headers: Arc::new(reader.headers.clone()),
+        compiled: Arc::new(compiled),
         source_id: source.id.clone(),
         rng: ChaCha20Rng::from_rng(&mut *rng).map_err(|e| ImportError::File {
             file: req.file_name.to_owned(),
@@ -384,23 +385,53 @@ pub async fn import_with_progress(
     let mut total_rows = 0u64;
     let mut written = 0u64;
     let mut bad: Vec<BadRow> = Vec::new();
+    // A pipeline of three stages: while the store writes chunk N-1, the thread pool builds
+    // chunk N and this thread reads the rows of chunk N+1.
+    let mut builder = Some(builder);
+    let mut previous: Option<(Built, bool)> = None;
     let outcome: Result<(), ImportError> = async {
-        while !rows.is_empty() {
-            let check_only = !bad.is_empty() && !req.skip_bad;
-            let built = builder.build(std::mem::take(&mut rows), check_only);
-            total_rows += built.rows;
-            bad.extend(built.bad);
-            if !check_only && (bad.is_empty() || req.skip_bad) {
-                written += built.chunk.records.len() as u64;
-                writer.write(built.chunk).await?;
+        loop {
+            let building = match builder.take() {
+                Some(mut b) if !rows.is_empty() => {
+                    let check_only = !bad.is_empty() && !req.skip_bad;
+                    let chunk_rows = std::mem::take(&mut rows);
+                    let (send, receive) = std::sync::mpsc::sync_channel(1);
+                    rayon::spawn(move || {
+                        let built = b.build(chunk_rows, check_only);
+                        // The receiver is gone only when the import already failed.
+                        let _ = send.send((b, built));
+                    });
+                    Some((receive, check_only))
+                }
+                other => {
+                    builder = other;
+                    None
+                }
+            };
+            if let Some((built, check_only)) = previous.take() {
+                if !check_only && (bad.is_empty() || req.skip_bad) {
+                    written += built.chunk.records.len() as u64;
+                    writer.write(built.chunk).await?;
+                }
+                let (done, total) = reader.progress();
+                progress(Progress {
+                    done,
+                    total,
+                    rows: total_rows,
+                });
             }
-            let (done, total) = reader.progress();
-            progress(Progress {
-                done,
-                total,
-                rows: total_rows,
-            });
+            let Some((receive, check_only)) = building else {
+                break;
+            };
             rows = read_rows(&mut reader, CHUNK_ROWS)?;
+            let (b, mut built) = receive.recv().map_err(|_| ImportError::File {
+                file: req.file_name.to_owned(),
+                reason: "building a chunk of rows failed".into(),
+            })?;
+            builder = Some(b);
+            total_rows += built.rows;
+            bad.append(&mut built.bad);
+            previous = Some((built, check_only));
         }
         Ok(())
     }

@@ -2,9 +2,11 @@
 //! on a real SQLite store.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod import_audit;
 mod linkage;
 mod monitoring;
 mod pfif;
+mod pg;
 mod tracing_enquiries;
 mod trust;
 
