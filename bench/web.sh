@@ -6,7 +6,7 @@
 #
 #   bench/web.sh [PERSONS=100000] [SECONDS=15] [CONNECTIONS=16]
 #
-# Needs wrk (apt-get install -y wrk). The database is kept in bench/out/ between runs.
+# Needs wrk (apt-get install -y wrk); HOMEWARD_BIN=PATH skips the build. The database is kept in bench/out/ between runs.
 set -euo pipefail
 persons=${1:-100000}
 secs=${2:-15}
@@ -15,8 +15,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/bench/out/web
 mkdir -p "$out"
 cd "$root"
-cargo build --release --quiet --bin homeward
-bin=$root/target/release/homeward
+# HOMEWARD_BIN: a release binary built elsewhere (e.g. while another cargo holds target/).
+if [ -z "${HOMEWARD_BIN:-}" ]; then
+  cargo build --release --quiet --bin homeward
+fi
+bin=${HOMEWARD_BIN:-$root/target/release/homeward}
 db="$out/demo-$persons.db"
 if [ ! -s "$db" ]; then
   echo "loading the demo scenario with $persons persons into $db"
