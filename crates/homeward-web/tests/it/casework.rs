@@ -5,7 +5,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::Value;
 
-use super::{get, redact, send, world};
+use homeward_domain::Role;
+
+use super::{as_agent, get, redact, send, world};
 
 fn form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
     let body = pairs
@@ -152,6 +154,8 @@ fn overdue_today(html: &str) -> u64 {
 #[tokio::test]
 async fn a_visit_recorded_from_the_form_closes_an_access_gap() {
     let w = world().await;
+    // Recorded by the role that does it (administrators read, they do not record).
+    let ho = as_agent(&w.anon, &w.agent(Role::HealthOfficer).await, true);
     let (_, dash) = get(&w.app, "/").await;
     let before = overdue_today(&dash);
     assert!(before > 0, "the demo has persons overdue");
@@ -164,14 +168,10 @@ async fn a_visit_recorded_from_the_form_closes_an_access_gap() {
         .next()
         .unwrap()
         .to_owned();
-    let places = api(&w.app, "/api/v1/places").await;
+    let places = api(&ho, "/api/v1/places").await;
     let place = places[0]["id"].as_str().unwrap().to_owned();
 
-    let (r, page) = get(
-        &w.app,
-        &format!("/visits/new?place={place}&person={person}"),
-    )
-    .await;
+    let (r, page) = get(&ho, &format!("/visits/new?place={place}&person={person}")).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(page.contains(&format!("value=\"{person}\"")));
     assert!(
@@ -188,7 +188,7 @@ async fn a_visit_recorded_from_the_form_closes_an_access_gap() {
     };
     let n = visits().await;
     let (r, bad) = send(
-        &w.app,
+        &ho,
         form(
             "/visits",
             &[
@@ -207,7 +207,7 @@ async fn a_visit_recorded_from_the_form_closes_an_access_gap() {
     assert_eq!(visits().await, n);
 
     let (r, _) = send(
-        &w.app,
+        &ho,
         form(
             "/visits",
             &[
@@ -228,7 +228,7 @@ async fn a_visit_recorded_from_the_form_closes_an_access_gap() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), format!("/places/{place}?recorded=1"));
     assert_eq!(visits().await, n + 1);
-    let (_, place_page) = get(&w.app, &location(&r)).await;
+    let (_, place_page) = get(&ho, &location(&r)).await;
     assert!(place_page.contains("The visit is recorded."));
     assert!(place_page.contains("Test visitors"));
     assert!(
@@ -243,19 +243,19 @@ async fn a_visit_recorded_from_the_form_closes_an_access_gap() {
     );
 
     // Places: the list, a new one through the form and the API.
-    let (r, list) = get(&w.app, "/places").await;
+    let (r, list) = get(&ho, "/places").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(list.contains(&format!("href=\"/places/{place}\"")));
     let (r, _) = send(
-        &w.app,
+        &ho,
         form("/places", &[("name", "Test colony 7"), ("region", "North")]),
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, added) = get(&w.app, &location(&r)).await;
+    let (_, added) = get(&ho, &location(&r)).await;
     assert!(added.contains("<h1>Test colony 7</h1>"));
     let (r, body) = send(
-        &w.app,
+        &ho,
         json_post(
             "/api/v1/visits",
             &serde_json::json!({"date": "2026-13-01", "place": place, "organisation": "X"}),
@@ -264,19 +264,21 @@ async fn a_visit_recorded_from_the_form_closes_an_access_gap() {
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("date"));
-    let detail = api(&w.app, &format!("/api/v1/places/{place}")).await;
+    let detail = api(&ho, &format!("/api/v1/places/{place}")).await;
     assert!(!detail["visits"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn an_enquiry_is_taken_matched_and_answered_and_the_family_reads_it() {
     let w = world().await;
+    // Recorded by the role that does it (administrators read, they do not record).
+    let cw = as_agent(&w.anon, &w.agent(Role::Caseworker).await, true);
     // A person of the demo with given and family names.
-    let list = api(&w.app, "/api/v1/persons?per_page=60").await;
+    let list = api(&cw, "/api/v1/persons?per_page=60").await;
     let mut sought = None;
     for p in list["persons"].as_array().unwrap() {
         let id = p["id"].as_str().unwrap();
-        let d = api(&w.app, &format!("/api/v1/persons/{id}")).await;
+        let d = api(&cw, &format!("/api/v1/persons/{id}")).await;
         let value = |f: &str| d["records"][0]["fields"][f].as_str().map(str::to_owned);
         if let (Some(g), Some(f)) = (value("given_name"), value("family_name")) {
             sought = Some((id.to_owned(), g, f));
@@ -285,19 +287,19 @@ async fn an_enquiry_is_taken_matched_and_answered_and_the_family_reads_it() {
     }
     let (person, given, family) = sought.unwrap();
 
-    let (r, page) = get(&w.app, "/enquiries/new").await;
+    let (r, page) = get(&cw, "/enquiries/new").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         page.contains("value=\"2026-11-01\""),
         "received today by default"
     );
     // No name: refused, naming what is missing, nothing stored.
-    let (r, refused) = send(&w.app, form("/enquiries", &[("received", "2026-11-01")])).await;
+    let (r, refused) = send(&cw, form("/enquiries", &[("received", "2026-11-01")])).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(refused.contains("id=\"intake-error\""), "{refused}");
 
     let (r, receipt) = send(
-        &w.app,
+        &cw,
         form(
             "/enquiries",
             &[
@@ -328,7 +330,7 @@ async fn an_enquiry_is_taken_matched_and_answered_and_the_family_reads_it() {
     assert!(reference.starts_with("enq_"), "{reference}");
 
     let (r, found) = send(
-        &w.app,
+        &cw,
         form(&format!("/enquiries/{reference}/match"), &[("_csrf", "")]),
     )
     .await;
@@ -338,7 +340,7 @@ async fn an_enquiry_is_taken_matched_and_answered_and_the_family_reads_it() {
         "the person is a candidate"
     );
     let (r, _) = send(
-        &w.app,
+        &cw,
         form(
             &format!("/enquiries/{reference}/answer"),
             &[
@@ -350,9 +352,9 @@ async fn an_enquiry_is_taken_matched_and_answered_and_the_family_reads_it() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, answered) = get(&w.app, &location(&r)).await;
+    let (_, answered) = get(&cw, &location(&r)).await;
     assert!(answered.contains("The enquiry is answered.") && answered.contains("We have news."));
-    let d = api(&w.app, &format!("/api/v1/enquiries/{reference}")).await;
+    let d = api(&cw, &format!("/api/v1/enquiries/{reference}")).await;
     assert_eq!(d["state"], "answered");
     assert_eq!(d["person_id"], person.as_str());
 
@@ -367,13 +369,13 @@ async fn an_enquiry_is_taken_matched_and_answered_and_the_family_reads_it() {
         Some("We have news.")
     );
 
-    let (r, listed) = get(&w.app, "/enquiries").await;
+    let (r, listed) = get(&cw, "/enquiries").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(listed.contains(&reference));
-    let (r, _) = get(&w.app, "/enquiries/enq_nonsense").await;
+    let (r, _) = get(&cw, "/enquiries/enq_nonsense").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let (r, body) = send(
-        &w.app,
+        &cw,
         json_post("/api/v1/enquiries", &serde_json::json!({"sought": []})),
     )
     .await;
