@@ -345,7 +345,13 @@ async fn enquiry_page(
             .unwrap_or(d.received.clone()),
         enquirer_name: d.enquirer_name.clone().unwrap_or_default(),
         relation: d.relation.clone().unwrap_or_default(),
-        contact: d.contact.clone().unwrap_or_default(),
+        // The enquirer's contact is sealed and never rendered on the web: it is read, logged,
+        // with `homeward enquiry show` by the caseworker who replies.
+        contact: if d.contact.is_some() {
+            l.t("enquiry-contact-held")
+        } else {
+            String::new()
+        },
         consent: yes_no(d.consent_to_share),
         sought: d
             .sought
@@ -565,8 +571,8 @@ pub struct EnquiryDetailOut {
     pub enquirer_name: Option<String>,
     /// Relation to the sought person.
     pub relation: Option<String>,
-    /// Enquirer's contact.
-    pub contact: Option<String>,
+    /// Whether a contact is on file (the contact itself never leaves through the web).
+    pub contact_on_file: bool,
     /// Consent to share.
     pub consent_to_share: bool,
     /// What the family said, as [field, value].
@@ -721,7 +727,7 @@ pub async fn api_show(
         state: d.state,
         enquirer_name: d.enquirer_name,
         relation: d.relation,
-        contact: d.contact,
+        contact_on_file: d.contact.is_some(),
         consent_to_share: d.consent_to_share,
         sought: d.sought.into_iter().map(|(k, v)| vec![k, v]).collect(),
         person_id: d.person_id,

@@ -342,3 +342,4 @@ field-last_seen_date = last seen
 field-last_contact_date = last contact
 field-notes = notes
 field-name_order = order of the names
+enquiry-contact-held = on file, encrypted; read it with `homeward enquiry show` (logged)

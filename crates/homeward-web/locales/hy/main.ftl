@@ -342,3 +342,4 @@ field-last_seen_date = վերջին անգամ տեսել են
 field-last_contact_date = վերջին կապ
 field-notes = նշումներ
 field-name_order = անունների հերթականություն
+enquiry-contact-held = պահպանված է գաղտնագրված; կարդացեք `homeward enquiry show` հրամանով (գրանցվում է)

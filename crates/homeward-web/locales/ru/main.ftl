@@ -345,3 +345,4 @@ field-last_seen_date = последний раз видели
 field-last_contact_date = последняя связь
 field-notes = примечания
 field-name_order = порядок имён
+enquiry-contact-held = хранится в зашифрованном виде; прочитать: `homeward enquiry show` (записывается в журнал)

@@ -75,11 +75,29 @@ async function newPage({ locale = 'en-GB', role = 'administrator', viewport, jav
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} ${m.location()?.url || ''}`); });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
-  // A JSON API call with this context's session.
+  // A JSON API call with this context's session: its cookie (SameSite=Strict, which the
+  // request API does not send by itself), and for a POST the session's CSRF token, read
+  // from a page as htmx would, and the Origin.
+  let csrf;
+  const headers = async (post) => {
+    const h = { cookie: (await context.cookies(base)).map((c) => `${c.name}=${c.value}`).join('; ') };
+    if (post) {
+      if (csrf === undefined) {
+        const p = await context.newPage();
+        await p.goto(base + '/reports');
+        const hx = await p.locator('body').getAttribute('hx-headers');
+        csrf = hx ? JSON.parse(hx)['x-csrf-token'] : '';
+        await p.close();
+      }
+      h['x-csrf-token'] = csrf;
+      h.origin = origin;
+    }
+    return h;
+  };
   const json = async (path, body) => {
     const r = body === undefined
-      ? await context.request.get(base + path)
-      : await context.request.post(base + path, { data: body });
+      ? await context.request.get(base + path, { headers: await headers(false) })
+      : await context.request.post(base + path, { data: body, headers: await headers(true) });
     assert.equal(r.status(), 200, `${path}: ${await r.text()}`);
     return r.json();
   };

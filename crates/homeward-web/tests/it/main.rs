@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod canaries;
 mod casework;
 mod pages;
 
