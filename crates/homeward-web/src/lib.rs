@@ -333,7 +333,9 @@ pub fn app(state: AppState) -> Result<Router, authz::AuthzError> {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            // Not `no-referrer`: under it browsers send `Origin: null` with form posts, which
+            // the origin check must refuse. `same-origin` still tells other sites nothing.
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,

@@ -37,11 +37,16 @@ async function loginIfAsked(page, role) {
   assert.ok(account, `the server asks for a login and the demo printed no ${role} account`);
   await form.locator('[name="username"]').fill(account.user);
   await form.locator('[name="password"]').fill(account.password);
+  // Wait for the redirect away from /login: the session cookie arrives with it.
   await Promise.all([
-    page.waitForLoadState('load'),
+    page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15000 }),
     form.locator('button[type="submit"], input[type="submit"]').first().click(),
   ]);
   assert.equal(await page.locator('form[action="/login"]').count(), 0, `login as ${role}`);
+  assert.ok(
+    (await page.context().cookies(base)).some((c) => c.name.endsWith('homeward_session')),
+    `a session cookie for ${role}`,
+  );
   return true;
 }
 

@@ -40,7 +40,7 @@ async fn every_page_carries_the_security_headers_and_a_request_id() {
         );
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("base-uri 'none'"));
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
-        assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{uri}");
+        assert_eq!(h[header::REFERRER_POLICY], "same-origin", "{uri}");
         assert_eq!(h[header::CACHE_CONTROL], "no-store", "{uri}");
         let id = h["x-request-id"].to_str().unwrap();
         assert_eq!(id.len(), 32, "{uri}");
