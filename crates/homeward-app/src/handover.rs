@@ -276,9 +276,8 @@ pub fn read_bundle<R: Read>(
                 let mut limited = (&mut body).take(len);
                 sink(name, len, &mut limited)?;
                 // Whatever the sink left unread still counts towards the signature.
-                let rest = io::copy(&mut limited, &mut io::sink())
+                io::copy(&mut limited, &mut io::sink())
                     .map_err(|e| HandoverError::Malformed(format!("reading {name}: {e}")))?;
-                let _ = rest;
                 if limited.limit() != 0 {
                     return Err(HandoverError::Malformed(format!("{name} is truncated")));
                 }

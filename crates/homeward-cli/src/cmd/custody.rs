@@ -43,7 +43,8 @@ pub struct WipeArgs {
     pub db: DbArgs,
 }
 
-fn overwrite_and_remove(path: &std::path::Path) -> anyhow::Result<bool> {
+/// Overwrites a file with zeros, fsyncs and removes it; `false` when it did not exist.
+pub(crate) fn overwrite_and_remove(path: &std::path::Path) -> anyhow::Result<bool> {
     use std::io::Write;
     if !path.exists() {
         return Ok(false);

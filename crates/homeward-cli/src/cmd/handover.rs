@@ -107,12 +107,7 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         if self.0.is_dir() {
             let _ = fs::remove_dir_all(&self.0);
-        } else if self.0.exists() {
-            if let Ok(len) = fs::metadata(&self.0).map(|m| m.len()) {
-                if let Ok(mut f) = OpenOptions::new().write(true).open(&self.0) {
-                    let _ = f.write_all(&vec![0u8; len.min(1 << 30) as usize]);
-                }
-            }
+        } else if super::custody::overwrite_and_remove(&self.0).is_err() {
             let _ = fs::remove_file(&self.0);
         }
     }
@@ -137,15 +132,16 @@ async fn export(to: Vec<String>, out: PathBuf, key: PathBuf, db: DbArgs) -> anyh
     let Some(keys) = store.keys().to_key_file_text() else {
         bail!("no master key is configured: nothing could read the bundled data");
     };
+    let created_at = now();
     // The checkpoint first: the snapshot taken after it holds a log that extends it.
-    let checkpoint = audit::checkpoint(&store, &signer, now()).await?;
+    let checkpoint = audit::checkpoint(&store, &signer, created_at).await?;
     let snapshot = Scratch(with_suffix(&out, ".snapshot"));
     custody::backup(&store, &Principal::LocalOperator, &snapshot.0).await?;
     let entries = store.audit_rows().await?.len();
     store.close().await;
     let manifest = serde_json::json!({
         "format": "homeward-handover/1",
-        "created_at": now(),
+        "created_at": created_at,
         "database": "sqlite",
         "signer": signer.verifier().to_vkey(),
         "checkpoint_entries": checkpoint.lines().nth(1).unwrap_or(""),
@@ -183,7 +179,7 @@ async fn export(to: Vec<String>, out: PathBuf, key: PathBuf, db: DbArgs) -> anyh
         std::io::BufWriter::new(file),
         &recipients,
         &signer,
-        now(),
+        created_at,
         &mut files,
     )?;
     pb.finish_and_clear();
