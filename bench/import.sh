@@ -17,8 +17,11 @@ flags=${IMPORT_FLAGS---no-link}
 out=target/bench-import
 mkdir -p "$out"
 for tool in sqlite3 bc; do command -v $tool >/dev/null || { apt-get update -qq && apt-get install -y -qq $tool >/dev/null; }; done
-cargo build --release --bin homeward -q
-bin=target/release/homeward
+# HOMEWARD_BIN: a release binary built elsewhere (e.g. while another cargo holds target/).
+if [ -z "${HOMEWARD_BIN:-}" ]; then
+  cargo build --release --bin homeward -q
+fi
+bin=${HOMEWARD_BIN:-target/release/homeward}
 
 csv=$out/people-$rows.csv
 if [ ! -f "$csv" ]; then
