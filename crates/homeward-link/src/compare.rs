@@ -53,16 +53,22 @@ const NAME_LEVELS: &[&str] = &[
 const DATE_LEVELS: &[&str] = &[
     "years more than 2 apart",
     "years 2 apart",
+    "year off by one, day or month different",
     "year off by one",
     "year off by one, same day and month",
+    "same year, month different",
     "same year",
     "day and month transposed",
+    "same year and month, day different",
     "same year and month",
     "exact",
 ];
 
 /// Date level: the lowest level at which the two years are equal.
-pub(crate) const DATE_SAME_YEAR: u8 = 4;
+pub(crate) const DATE_SAME_YEAR: u8 = 5;
+/// The first current level of each date level of format version 1 (before the levels at which
+/// both dates are precise enough to disagree were split out): see [`upgrade_date_levels`].
+const DATE_LEVELS_V1: [u8; 8] = [0, 1, 2, 4, 5, 7, 8, 10];
 const PLACE_LEVELS: &[&str] = &["different", "similar (JW >= 0.88)", "exact"];
 const ID_LEVELS: &[&str] = &["different", "one edit", "exact"];
 
@@ -191,28 +197,59 @@ fn name_level_uncached(names: &[NameUnit], a: u32, b: u32) -> u8 {
     }
 }
 
+/// Date level. Agreement on a part is told apart from a difference on a part only where
+/// both dates give that part: 1985-03-07 against 1985-11-20 (months known and different) is
+/// much weaker evidence than 1985-03-07 against 1985 (the year is all one side knows).
 fn date_level(a: Option<PartialDate>, b: Option<PartialDate>) -> u8 {
     let (Some(a), Some(b)) = (a, b) else {
         return MISSING;
     };
+    let both_months = a.month.is_some() && b.month.is_some();
+    let both_days = a.day.is_some() && b.day.is_some();
     if a.year == b.year {
         if a.day.is_some() && a == b {
-            7
+            10
         } else if a.month.is_some() && a.month == b.month {
-            6
-        } else if a.day.is_some() && b.day.is_some() && a.month == b.day && a.day == b.month {
+            if both_days {
+                8
+            } else {
+                9
+            }
+        } else if both_days && a.month == b.day && a.day == b.month {
+            7
+        } else if both_months {
             5
         } else {
-            DATE_SAME_YEAR
+            6
         }
     } else {
         match a.year.abs_diff(b.year) {
-            1 if a.day.is_some() && a.month == b.month && a.day == b.day => 3,
-            1 => 2,
+            1 if a.day.is_some() && a.month == b.month && a.day == b.day => 4,
+            1 if (both_months && a.month != b.month) || (both_days && a.day != b.day) => 2,
+            1 => 3,
             2 => 1,
             _ => 0,
         }
     }
+}
+
+/// Maps the per-level probabilities of a date field saved with the format-1 levels onto the
+/// current levels: each split level repeats its parent's m and u, so that the weights of an
+/// old model stay what they were.
+pub(crate) fn upgrade_date_levels(v1: &[f64]) -> Option<Vec<f64>> {
+    if v1.len() != DATE_LEVELS_V1.len() {
+        return None;
+    }
+    let mut out = vec![0.0; DATE_LEVELS.len()];
+    for (new, slot) in out.iter_mut().enumerate() {
+        // The format-1 level the new level was split from.
+        let old = DATE_LEVELS_V1
+            .iter()
+            .rposition(|&l| usize::from(l) <= new)
+            .unwrap_or(0);
+        *slot = v1[old];
+    }
+    Some(out)
 }
 
 fn place_level(places: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
@@ -429,28 +466,65 @@ mod tests {
     fn date_levels() {
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(7))),
-            7
+            10
         );
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), Some(9))),
-            6
+            8
+        );
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1985, Some(3), None)),
+            9
         );
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, Some(7), Some(3))),
-            5
+            7
         );
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1985, None, None)),
+            6
+        );
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1985, Some(11), Some(20))),
             DATE_SAME_YEAR
         );
         assert_eq!(
             date_level(d(1985, Some(3), Some(7)), d(1986, Some(3), Some(7))),
-            3
+            4
         );
-        assert_eq!(date_level(d(1985, None, None), d(1986, None, None)), 2);
+        assert_eq!(date_level(d(1985, None, None), d(1986, None, None)), 3);
+        assert_eq!(
+            date_level(d(1985, Some(3), Some(7)), d(1986, Some(3), Some(8))),
+            2
+        );
         assert_eq!(date_level(d(1985, None, None), d(1987, None, None)), 1);
         assert_eq!(date_level(d(1985, None, None), d(1990, None, None)), 0);
         assert_eq!(date_level(d(1985, None, None), None), MISSING);
+    }
+
+    #[test]
+    fn format_1_date_levels_keep_their_weights() {
+        let v1 = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+        let up = upgrade_date_levels(&v1).unwrap();
+        assert_eq!(up.len(), DATE_LEVELS.len());
+        // Old level -> a date pair that had it, and its new level.
+        let cases = [
+            (0, d(1985, None, None), d(1990, None, None)),
+            (1, d(1985, None, None), d(1987, None, None)),
+            (2, d(1985, None, None), d(1986, None, None)),
+            (2, d(1985, Some(3), Some(7)), d(1986, Some(3), Some(8))),
+            (3, d(1985, Some(3), Some(7)), d(1986, Some(3), Some(7))),
+            (4, d(1985, Some(3), Some(7)), d(1985, None, None)),
+            (4, d(1985, Some(3), Some(7)), d(1985, Some(11), Some(20))),
+            (5, d(1985, Some(3), Some(7)), d(1985, Some(7), Some(3))),
+            (6, d(1985, Some(3), Some(7)), d(1985, Some(3), Some(9))),
+            (6, d(1985, Some(3), None), d(1985, Some(3), Some(9))),
+            (7, d(1985, Some(3), Some(7)), d(1985, Some(3), Some(7))),
+        ];
+        for (old, a, b) in cases {
+            assert_eq!(up[date_level(a, b) as usize], v1[old], "{a:?} {b:?}");
+        }
+        assert_eq!(upgrade_date_levels(&[0.5; 3]), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::error::LinkError;
 use crate::features::Features;
 use crate::model::{
     em, em_from, estimate_u, initial_m, population_lambda, posterior, probability, EmSettings,
-    FieldEvidence, FieldParams, FittedModel,
+    FieldEvidence, FieldParams, FittedModel, MODEL_VERSION,
 };
 use crate::record::LinkRecord;
 
@@ -427,7 +427,7 @@ impl Linker {
             (full.m, u_random.clone(), lambda)
         };
         FittedModel {
-            version: 1,
+            version: MODEL_VERSION,
             lambda,
             fields: Field::ALL
                 .iter()

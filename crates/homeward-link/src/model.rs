@@ -9,10 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocking::LinkMode;
 use crate::compare::{
-    compare, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING, NAME_EXACT, NAME_SAME_KEY,
+    compare, upgrade_date_levels, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING,
+    NAME_EXACT, NAME_SAME_KEY,
 };
 use crate::error::LinkError;
 use crate::features::Features;
+
+/// Format version of [`FittedModel`] written by this crate (2: date levels at which both
+/// dates are precise enough to disagree).
+pub(crate) const MODEL_VERSION: u32 = 2;
 
 /// Pseudo-pairs per level added in each M step.
 const PSEUDO_COUNT: f64 = 1.0;
@@ -81,9 +86,22 @@ impl FittedModel {
         serde_json::to_string_pretty(self).map_err(LinkError::Model)
     }
 
-    /// Reads a model written by [`FittedModel::to_json`], checking its shape.
+    /// Reads a model written by [`FittedModel::to_json`], checking its shape. A model of
+    /// format version 1 (fewer date levels) is upgraded with unchanged weights.
     pub fn from_json(text: &str) -> Result<FittedModel, LinkError> {
-        let model: FittedModel = serde_json::from_str(text).map_err(LinkError::Model)?;
+        let mut model: FittedModel = serde_json::from_str(text).map_err(LinkError::Model)?;
+        if model.version == 1 {
+            for p in &mut model.fields {
+                if matches!(p.field, Field::BirthDate | Field::CaptureDate) {
+                    for v in [&mut p.m, &mut p.u, &mut p.u_random] {
+                        if let Some(up) = upgrade_date_levels(v) {
+                            *v = up;
+                        }
+                    }
+                }
+            }
+            model.version = MODEL_VERSION;
+        }
         model.validate()?;
         Ok(model)
     }
@@ -490,6 +508,46 @@ mod tests {
         assert!((probability(0.0) - 0.5).abs() < 1e-12);
         assert!(probability(10.0) > 0.999);
         assert!(probability(-10.0) < 0.001);
+    }
+
+    #[test]
+    fn a_format_1_model_is_read_with_its_weights() {
+        let fields: Vec<FieldParams> = Field::ALL
+            .iter()
+            .map(|&field| {
+                let k = if matches!(field, Field::BirthDate | Field::CaptureDate) {
+                    8
+                } else {
+                    field.levels().len()
+                };
+                let m: Vec<f64> = (0..k).map(|l| (l + 1) as f64 / 100.0).collect();
+                FieldParams {
+                    field,
+                    u: m.iter().map(|x| x / 2.0).collect(),
+                    u_random: m.iter().map(|x| x / 2.0).collect(),
+                    m,
+                }
+            })
+            .collect();
+        let old = FittedModel {
+            version: 1,
+            lambda: 0.01,
+            fields,
+            term_frequencies: true,
+            em_iterations: 10,
+            converged: true,
+            u_pairs: 100,
+        };
+        let text = serde_json::to_string(&old).unwrap();
+        let new = FittedModel::from_json(&text).unwrap();
+        assert_eq!(new.version, MODEL_VERSION);
+        let date = &new.fields[4];
+        assert_eq!(date.m.len(), Field::BirthDate.levels().len());
+        // Exact stays exact, "same year" (format 1 level 4) covers both new same-year levels.
+        assert_eq!(date.m[10], old.fields[4].m[7]);
+        assert_eq!(date.m[5], old.fields[4].m[4]);
+        assert_eq!(date.m[6], old.fields[4].m[4]);
+        assert_eq!(new.fields[0], old.fields[0]);
     }
 
     #[test]
