@@ -397,8 +397,18 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<PfifDocument, PfifError> {
                     doc.persons.push(p);
                 }
                 Some(Frame::Note(mut n)) => {
-                    if let (Some(parent), None) = (&n.parent, get(&n.fields, "person_record_id")) {
-                        n.fields.push(("person_record_id".into(), parent.clone()));
+                    match (&n.parent, get(&n.fields, "person_record_id")) {
+                        (Some(parent), None) => {
+                            n.fields.push(("person_record_id".into(), parent.clone()));
+                        }
+                        (Some(parent), Some(own)) if own != parent => {
+                            return Err(bad(
+                                n.line,
+                                Some("note"),
+                                format!("a note nested in person '{parent}' names person '{own}'"),
+                            ));
+                        }
+                        _ => {}
                     }
                     check_note(file, &n)?;
                     doc.notes.push(n);
@@ -445,6 +455,29 @@ fn require(
     Ok(())
 }
 
+/// Whether `id` is a PFIF record id: a domain name (RFC 1034: labels of letters, digits and
+/// hyphens that start with a letter and end with a letter or digit, joined by dots, a final
+/// dot allowed), a slash, and a local id of at least one character on one line.
+pub fn is_record_id(id: &str) -> bool {
+    let Some((domain, local)) = id.split_once('/') else {
+        return false;
+    };
+    let label = |l: &str| {
+        let b = l.as_bytes();
+        (1..=63).contains(&b.len())
+            && b[0].is_ascii_alphabetic()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    domain
+        .strip_suffix('.')
+        .unwrap_or(domain)
+        .split('.')
+        .all(label)
+        && !local.is_empty()
+        && !local.contains(['\n', '\r'])
+}
+
 fn record_domain(id: &str) -> Option<&str> {
     id.split_once('/')
         .filter(|(d, rest)| !d.is_empty() && !rest.is_empty())
@@ -466,9 +499,9 @@ fn check_person(file: &str, p: &PfifPerson) -> Result<(), PfifError> {
         reason,
     };
     let id = get(&p.fields, "person_record_id").unwrap_or_default();
-    if record_domain(id).is_none() {
+    if !is_record_id(id) {
         return Err(bad(format!(
-            "person_record_id '{id}' is not of the form domain/local-id"
+            "person_record_id '{id}' is not of the form domain-name/local-id"
         )));
     }
     if let Some(s) = get(&p.fields, "sex") {
@@ -508,11 +541,18 @@ fn check_note(file: &str, n: &PfifNote) -> Result<(), PfifError> {
         element: Some("note".into()),
         reason,
     };
-    let id = get(&n.fields, "note_record_id").unwrap_or_default();
-    if record_domain(id).is_none() {
-        return Err(bad(format!(
-            "note_record_id '{id}' is not of the form domain/local-id"
-        )));
+    for f in [
+        "note_record_id",
+        "person_record_id",
+        "linked_person_record_id",
+    ] {
+        if let Some(id) = get(&n.fields, f) {
+            if !is_record_id(id) {
+                return Err(bad(format!(
+                    "{f} '{id}' is not of the form domain-name/local-id"
+                )));
+            }
+        }
     }
     if let Some(s) = get(&n.fields, "status") {
         if !NOTE_STATUSES.contains(&s) {
@@ -813,12 +853,20 @@ fn day_time(d: &PartialDate) -> String {
 }
 
 /// Writes the registry as a PFIF 1.4 document: one person per registry person, notes for
-/// the notes held and for the status changes of the timeline (confirmed view only).
+/// the notes held and for the status changes of the timeline (confirmed view only). A
+/// person whose PFIF record has expired (its `expiry_date` is not after `exported_at`) is
+/// left out; an export with no person at all is refused, as PFIF has no empty document.
+/// `exported_at` must be a PFIF date-time (`yyyy-mm-ddThh:mm:ssZ`).
 pub async fn export(
     store: &dyn Store,
     policy: ExportPolicy,
     exported_at: &str,
 ) -> Result<String, StoreError> {
+    if let Err(e) = check_datetime(exported_at) {
+        return Err(StoreError::Query(format!(
+            "export time '{exported_at}' is not a PFIF date-time: {e}"
+        )));
+    }
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, "<pfif:pfif xmlns:pfif=\"{PFIF_NS}\">");
@@ -828,6 +876,7 @@ pub async fn export(
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
+    let mut written = 0usize;
     for (pid, display) in store.all_person_names().await? {
         let records = store.records_of(&pid).await?;
         // A person that came from PFIF keeps the id its home repository gave it.
@@ -835,12 +884,20 @@ pub async fn export(
             sources
                 .get(&r.source_id)
                 .is_some_and(|s| s.starts_with(SOURCE_PREFIX))
-                && r.fields
-                    .record_id
-                    .as_deref()
-                    .and_then(record_domain)
-                    .is_some()
+                && r.fields.record_id.as_deref().is_some_and(is_record_id)
         });
+        // The home repository's expiry travels with the record; past it, the record is
+        // left out (PFIF allows only a placeholder without personal data after expiry).
+        let expiry = pfif_record.and_then(|r| {
+            r.original
+                .iter()
+                .find(|(k, v)| k == "expiry_date" && check_datetime(v.trim()).is_ok())
+                .map(|(_, v)| v.trim().to_owned())
+        });
+        if expiry.as_deref().is_some_and(|e| e <= exported_at) {
+            continue;
+        }
+        written += 1;
         let record_id = pfif_record
             .and_then(|r| r.fields.record_id.clone())
             .unwrap_or_else(|| format!("{HOME_DOMAIN}/{pid}"));
@@ -849,6 +906,9 @@ pub async fn export(
         out.push_str("  <pfif:person>\n");
         element(&mut out, i, "person_record_id", &record_id);
         element(&mut out, i, "entry_date", exported_at);
+        if let Some(e) = &expiry {
+            element(&mut out, i, "expiry_date", e);
+        }
         element(&mut out, i, "author_name", "Homeward");
         let source_name = pfif_record
             .and_then(|r| sources.get(&r.source_id))
@@ -946,6 +1006,12 @@ pub async fn export(
         }
         out.push_str("  </pfif:person>\n");
     }
+    if written == 0 {
+        // PFIF has no empty document: the root holds at least one record.
+        return Err(StoreError::NotFound(
+            "no person to export (a PFIF document holds at least one record)".into(),
+        ));
+    }
     out.push_str("</pfif:pfif>\n");
     Ok(out)
 }
@@ -1029,6 +1095,30 @@ mod tests {
                 .contains("ends inside")
         );
         assert!(err(&GOOD.replace("believed_alive", "fine")).contains("status 'fine'"));
+    }
+
+    #[test]
+    fn record_ids_are_a_domain_name_a_slash_and_a_local_id() {
+        for ok in [
+            "example.org/p1",
+            "homeward.local/x y",
+            "a/1",
+            "ex-1.org./p/2",
+        ] {
+            assert!(is_record_id(ok), "{ok}");
+        }
+        for bad in [
+            "p1",
+            "example.org/",
+            "/p1",
+            "example_org/p1",
+            "1example.org/p1",
+            "example-.org/p1",
+            "example..org/p1",
+            "example.org/a\nb",
+        ] {
+            assert!(!is_record_id(bad), "{bad}");
+        }
     }
 
     #[test]
