@@ -157,7 +157,10 @@ impl BlockingRule {
             }
             BlockingRule::BirthDatePlace => {
                 if let (Some(d), Some(p)) = (full_date, r.birth_place) {
-                    out.push(mix(&[d, stable_hash(f.places[p as usize].as_bytes())]));
+                    out.push(mix(&[
+                        d,
+                        stable_hash(f.places[p as usize].canonical.as_bytes()),
+                    ]));
                 }
             }
             BlockingRule::GivenFamilyYear => {

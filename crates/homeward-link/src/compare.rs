@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{Features, NameUnit, RecordFeatures};
+use crate::features::{Features, NameUnit, Place, RecordFeatures};
 use crate::record::PartialDate;
 
 /// Number of compared fields.
@@ -69,7 +69,7 @@ pub(crate) const DATE_SAME_YEAR: u8 = 5;
 /// The first current level of each date level of format version 1 (before the levels at which
 /// both dates are precise enough to disagree were split out): see [`upgrade_date_levels`].
 const DATE_LEVELS_V1: [u8; 8] = [0, 1, 2, 4, 5, 7, 8, 10];
-const PLACE_LEVELS: &[&str] = &["different", "similar (JW >= 0.88)", "exact"];
+const PLACE_LEVELS: &[&str] = &["different", "similar", "same place"];
 const ID_LEVELS: &[&str] = &["different", "one edit", "exact"];
 
 /// Name level: exact canonical form.
@@ -252,7 +252,11 @@ pub(crate) fn upgrade_date_levels(v1: &[f64]) -> Option<Vec<f64>> {
     Some(out)
 }
 
-fn place_level(places: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
+/// Place level: the same canonical form, or the same name proper through the names crate
+/// (any script, place-type words left out) with a type word on both sides or on neither, is
+/// the same place; a name proper alike but typed on one side only (Martuni, the town, and
+/// Martuni district), or a canonical form close in spelling, is similar.
+fn place_level(places: &[Place], a: Option<u32>, b: Option<u32>) -> u8 {
     let (Some(a), Some(b)) = (a, b) else {
         return MISSING;
     };
@@ -260,9 +264,15 @@ fn place_level(places: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
         return 2;
     }
     let (pa, pb) = (&places[a as usize], &places[b as usize]);
-    if pa == pb {
-        2
-    } else if strsim::jaro_winkler(pa, pb) >= 0.88 {
+    if pa.canonical == pb.canonical {
+        return 2;
+    }
+    if let (Some(ca), Some(cb)) = (&pa.core, &pb.core) {
+        if homeward_names::similarity_prepared(ca, cb) >= homeward_names::SAME_NAME_THRESHOLD {
+            return if pa.typed == pb.typed { 2 } else { 1 };
+        }
+    }
+    if strsim::jaro_winkler(&pa.canonical, &pb.canonical) >= 0.88 {
         1
     } else {
         0
@@ -525,6 +535,30 @@ mod tests {
             assert_eq!(up[date_level(a, b) as usize], v1[old], "{a:?} {b:?}");
         }
         assert_eq!(upgrade_date_levels(&[0.5; 3]), None);
+    }
+
+    #[test]
+    fn places_agree_across_scripts() {
+        let raw = [
+            "Հադրութ",
+            "Hadrut",
+            "Մարտունու շրջան",
+            "Martuni district",
+            "Martuni",
+            "Shushi",
+            "Лачинский коридор",
+        ];
+        let places: Vec<Place> = raw
+            .iter()
+            .map(|r| Place::new(r, homeward_names::analyse(r).canonical))
+            .collect();
+        let level = |a: u32, b: u32| place_level(&places, Some(a), Some(b));
+        assert_eq!(level(0, 1), 2);
+        assert_eq!(level(2, 3), 2);
+        assert_eq!(level(3, 4), 1);
+        assert_eq!(level(1, 5), 0);
+        assert_eq!(level(5, 6), 0);
+        assert_eq!(place_level(&places, Some(0), None), MISSING);
     }
 
     #[test]

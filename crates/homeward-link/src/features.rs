@@ -68,6 +68,82 @@ pub(crate) fn raw_stem(raw: &str) -> Option<String> {
     None
 }
 
+/// Words that say what kind of place a place name is (district, village, corridor...), in
+/// English, Russian and Armenian, as lists write them beside the name proper: "Martuni
+/// district", "Мартунинский район", "Մարտունու շրջան". A place is compared on the rest.
+const PLACE_TYPE_WORDS: &[&str] = &[
+    "district",
+    "region",
+    "province",
+    "village",
+    "city",
+    "town",
+    "settlement",
+    "community",
+    "corridor",
+    "direction",
+    "area",
+    "sector",
+    "raion",
+    "rayon",
+    "oblast",
+    "marz",
+    "район",
+    "область",
+    "село",
+    "город",
+    "поселок",
+    "посёлок",
+    "деревня",
+    "округ",
+    "коридор",
+    "направление",
+    "шрджан",
+    "марз",
+    "շրջան",
+    "մարզ",
+    "գյուղ",
+    "քաղաք",
+    "ավան",
+    "համայնք",
+    "միջանցք",
+    "ուղղություն",
+];
+
+/// A place as compared: its canonical Latin form, and the name proper without place-type
+/// words, analysed as a name (so that Հադրութ and Hadrut, or Մարտունու շրջան and Martuni
+/// district, are the same place whatever the script).
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    /// Canonical Latin form of the whole place string.
+    pub canonical: String,
+    /// The name proper (type words left out), prepared by the names crate; `None` when
+    /// nothing but type words is left.
+    pub core: Option<homeward_names::PreparedName>,
+    /// Whether a place-type word was left out.
+    pub typed: bool,
+}
+
+impl Place {
+    pub(crate) fn new(raw: &str, canonical: String) -> Place {
+        let normalized = homeward_names::normalize(raw);
+        let mut typed = false;
+        let core: Vec<&str> = normalized
+            .split(' ')
+            .filter(|w| {
+                let t = PLACE_TYPE_WORDS.contains(w);
+                typed |= t;
+                !t && !w.is_empty()
+            })
+            .collect();
+        Place {
+            canonical,
+            core: (!core.is_empty()).then(|| homeward_names::PreparedName::new(&core.join(" "))),
+            typed,
+        }
+    }
+}
+
 /// The features of one record, as indices into the interned tables.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RecordFeatures {
@@ -113,7 +189,7 @@ impl RecordFeatures {
 #[derive(Debug, Default)]
 pub(crate) struct Features {
     pub names: Vec<NameUnit>,
-    pub places: Vec<String>,
+    pub places: Vec<Place>,
     pub ids: Vec<String>,
     pub records: Vec<RecordFeatures>,
     /// Number of records having each family-name key.
@@ -326,14 +402,14 @@ impl Features {
         }
         let names = interner.names;
 
-        let mut places: Vec<String> = Vec::new();
+        let mut places: Vec<Place> = Vec::new();
         let mut place_ids: HashMap<&str, u32> = HashMap::new();
         let mut place_of: HashMap<&str, u32> = HashMap::with_capacity(raw_places.len());
         for (raw, form) in raw_places.iter().zip(&place_forms) {
             let id = match place_ids.get(form.as_str()) {
                 Some(id) => *id,
                 None => {
-                    places.push(form.clone());
+                    places.push(Place::new(raw, form.clone()));
                     let id = (places.len() - 1) as u32;
                     place_ids.insert(form.as_str(), id);
                     id
