@@ -162,7 +162,13 @@ fn main() -> Result<(), Box<dyn Error>> {
                 e.1 += 1
             }
         }
-        if shown < 25 && std::env::var("SHOW_FN").is_ok() {
+        // SHOW_FN=1 shows the first misses, SHOW_FN=blocked or SHOW_FN=unblocked only those.
+        let show = std::env::var("SHOW_FN").is_ok_and(|v| match v.as_str() {
+            "blocked" => blocked,
+            "unblocked" => !blocked,
+            _ => true,
+        });
+        if shown < 25 && show {
             shown += 1;
             let e = linker.explain(&out.model, i as usize, j as usize)?;
             println!(

@@ -187,13 +187,7 @@ impl BlockingRule {
             }
             BlockingRule::FamilyYearGivenInitial | BlockingRule::GivenYearFamilyInitial => {
                 let Some(d) = r.birth else { return };
-                let initial = |u: &u32| {
-                    f.names[*u as usize]
-                        .canonical
-                        .chars()
-                        .next()
-                        .map_or(0, u64::from)
-                };
+                let initial = |u: &u32| f.names[*u as usize].initial;
                 let (keyed, initialed) = if self == BlockingRule::FamilyYearGivenInitial {
                     (r.family_candidates(), r.given_candidates())
                 } else {

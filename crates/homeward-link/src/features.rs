@@ -25,6 +25,24 @@ pub(crate) struct NameUnit {
     /// The unit of the name without its patronymic or genitive ending (itself when it has
     /// none), compared like any name.
     pub stem_unit: u32,
+    /// The sound class of the name's first letter, for blocking on initials: the first
+    /// letter of its matching key (where h is dropped and voicing pairs are folded, so
+    /// Hovsepian and Ovseyan, Davtyan and Tavitian share it), with ch/j and k folded too
+    /// (Christine, Kristine).
+    pub initial: u64,
+}
+
+/// See [`NameUnit::initial`].
+fn initial_class(key: &str, canonical: &str) -> u64 {
+    let first = key
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .or_else(|| canonical.chars().next())
+        .unwrap_or(' ');
+    u64::from(match first {
+        'c' => 'k',
+        other => other,
+    })
 }
 
 /// The name without a patronymic (-ovich, -евна...) or Armenian genitive (-ի) ending, in its
@@ -346,6 +364,7 @@ impl Interner {
             prepared: homeward_names::PreparedName::new(&u.source),
             stem: stable_hash(u.key.as_bytes()),
             stem_unit: id,
+            initial: initial_class(&u.key, &u.canonical),
         });
         self.ids.insert(id_key, id);
         self.sources.push(u.source.clone());

@@ -221,3 +221,31 @@ fn an_oversized_rule_is_skipped_with_a_warning() {
         .any(|w| w.contains("rule skipped")));
     assert!(out.report.blocking.iter().any(|r| r.skipped));
 }
+
+#[test]
+fn western_armenian_spellings_of_one_part_are_blocked_on_the_other() {
+    use homeward_link::{LinkRecord, PartialDate};
+    let rec = |given: &str, family: Option<&str>, year: u16| LinkRecord {
+        given_name: family.map(|_| given.to_owned()),
+        family_name: family.map(str::to_owned),
+        full_name: family.is_none().then(|| given.to_owned()),
+        birth_date: PartialDate::new(year, None, None),
+        ..LinkRecord::default()
+    };
+    let records = vec![
+        rec("Melkon", Some("Davtyan"), 1992),
+        rec("Tavitian Melkon", None, 1992),
+        rec("Kristine", Some("Sargsyan"), 1938),
+        rec("Christine Sarkissian", None, 1938),
+        rec("Nikolay", Some("Kirakosyan"), 2003),
+        rec("Nikolay Guiragosian", None, 2003),
+    ];
+    let linker = Linker::new(&records, config()).unwrap();
+    let cands = linker.candidates();
+    for pair in [(0, 1), (2, 3), (4, 5)] {
+        assert!(
+            cands.contains(&pair) || cands.contains(&(pair.1, pair.0)),
+            "{pair:?} not blocked: {cands:?}"
+        );
+    }
+}
