@@ -315,6 +315,7 @@ struct NameMatch {
 fn compare_names(
     names: &[NameUnit],
     generation: u64,
+    is_family: &dyn Fn(u32) -> Option<bool>,
     a: &RecordFeatures,
     b: &RecordFeatures,
 ) -> NameMatch {
@@ -396,25 +397,39 @@ fn compare_names(
         }
         cells.sort_by(|p, q| q.0.cmp(&p.0).then(p.1.cmp(&q.1)).then(p.2.cmp(&q.2)));
         let (mut used_a, mut used_b) = (0u64, 0u64);
-        let mut picked: Vec<u8> = Vec::new();
+        let mut picked: Vec<(u8, u32, u32)> = Vec::new();
         for (l, i, j) in cells {
             if i < 64 && j < 64 && used_a & (1 << i) == 0 && used_b & (1 << j) == 0 {
                 used_a |= 1 << i;
                 used_b |= 1 << j;
-                picked.push(l);
+                picked.push((l, a.tokens[i], b.tokens[j]));
                 if picked.len() == 3 {
                     break;
                 }
             }
         }
-        m.family = picked.first().copied().unwrap_or(MISSING);
-        m.given = if a.tokens.len() >= 2 && b.tokens.len() >= 2 {
-            picked.get(1).copied().unwrap_or(MISSING)
-        } else {
-            MISSING
-        };
+        let two = a.tokens.len() >= 2 && b.tokens.len() >= 2;
+        // The best pair stands for the family name, the next for the given name, unless the
+        // names themselves say otherwise: a token whose key is commoner as a given name than
+        // as a family name among the split records (Armen, Grigoryan) is the given name. The
+        // roles matter for the term-frequency adjustment (a common surname is weak evidence).
+        let swap = two
+            && picked.len() >= 2
+            && is_family(picked[0].1) == Some(false)
+            && is_family(picked[1].1) != Some(false);
+        let (fam, giv) = if swap { (1, 0) } else { (0, 1) };
+        if let Some(&(l, x, y)) = picked.get(fam) {
+            m.family = l;
+            m.family_units = Some((x, y));
+        }
+        if two {
+            if let Some(&(l, x, y)) = picked.get(giv) {
+                m.given = l;
+                m.given_units = Some((x, y));
+            }
+        }
         if a.tokens.len() >= 3 && b.tokens.len() >= 3 {
-            m.patronymic = picked.get(2).copied().unwrap_or(MISSING);
+            m.patronymic = picked.get(2).map_or(MISSING, |p| p.0);
         }
         return m;
     }
@@ -429,7 +444,8 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
     let a = &features.records[i as usize];
     let b = &features.records[j as usize];
     let names = &features.names;
-    let n = compare_names(names, features.generation, a, b);
+    let is_family = |u: u32| features.looks_like_family(names[u as usize].key);
+    let n = compare_names(names, features.generation, &is_family, a, b);
     let sex = match (a.sex, b.sex) {
         (Some(x), Some(y)) => u8::from(x == y),
         _ => MISSING,

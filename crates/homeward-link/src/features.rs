@@ -523,10 +523,11 @@ impl Features {
         self.year_total = year_total;
     }
 
-    /// Share of records with a family name having this key (at least one record's worth).
-    pub fn family_tf(&self, key: u64) -> f64 {
+    /// Share of split records with a family name having this key; `None` for a key no split
+    /// record has as its family name (seen only in whole names, whose parts have no known role).
+    pub fn family_tf(&self, key: u64) -> Option<f64> {
         let n = f64::from(self.family_total.max(1));
-        f64::from(self.family_freq.get(&key).copied().unwrap_or(1).max(1)) / n
+        self.family_freq.get(&key).map(|&c| f64::from(c.max(1)) / n)
     }
 
     /// Share of records with a birth year born in `year`.
@@ -535,9 +536,24 @@ impl Features {
         f64::from(self.year_freq.get(&year).copied().unwrap_or(1).max(1)) / n
     }
 
-    /// Share of records with a given name having this key.
-    pub fn given_tf(&self, key: u64) -> f64 {
+    /// Whether a name with this key is more often a family name than a given name among the
+    /// split records (`None` when it is neither, or as often both).
+    pub fn looks_like_family(&self, key: u64) -> Option<bool> {
+        let f = f64::from(self.family_freq.get(&key).copied().unwrap_or(0))
+            / f64::from(self.family_total.max(1));
+        let g = f64::from(self.given_freq.get(&key).copied().unwrap_or(0))
+            / f64::from(self.given_total.max(1));
+        match f.partial_cmp(&g) {
+            Some(std::cmp::Ordering::Greater) => Some(true),
+            Some(std::cmp::Ordering::Less) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Share of split records with a given name having this key (`None` as for
+    /// [`Features::family_tf`]).
+    pub fn given_tf(&self, key: u64) -> Option<f64> {
         let n = f64::from(self.given_total.max(1));
-        f64::from(self.given_freq.get(&key).copied().unwrap_or(1).max(1)) / n
+        self.given_freq.get(&key).map(|&c| f64::from(c.max(1)) / n)
     }
 }

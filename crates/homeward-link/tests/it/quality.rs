@@ -249,3 +249,45 @@ fn western_armenian_spellings_of_one_part_are_blocked_on_the_other() {
         );
     }
 }
+
+#[test]
+fn whole_names_get_term_frequencies_by_the_role_their_parts_take() {
+    use homeward_link::{LinkRecord, PartialDate};
+    let split = |given: &str, family: &str, year: u16| LinkRecord {
+        given_name: Some(given.to_owned()),
+        family_name: Some(family.to_owned()),
+        birth_date: PartialDate::new(year, None, None),
+        ..LinkRecord::default()
+    };
+    let whole = |name: &str, year: u16| LinkRecord {
+        full_name: Some(name.to_owned()),
+        birth_date: PartialDate::new(year, None, None),
+        ..LinkRecord::default()
+    };
+    // Grigoryan is a common family name, Tadevosyan a rare one; given names vary.
+    let givens = [
+        "Armen", "Davit", "Hayk", "Gevorg", "Narek", "Tigran", "Aram", "Levon",
+    ];
+    let mut records: Vec<LinkRecord> = (0..40)
+        .map(|k| split(givens[k % givens.len()], "Grigoryan", 1950 + k as u16))
+        .collect();
+    records.push(split("Suren", "Tadevosyan", 1940));
+    records.push(whole("Armen Grigoryan", 2001));
+    records.push(whole("Grigoryan Armen", 2001));
+    records.push(whole("Suren Tadevosyan", 1941));
+    records.push(whole("Tadevosyan Suren", 1941));
+    let linker = Linker::new(&records, config()).unwrap();
+    let model = linker.fit();
+    let n = records.len();
+    let family = |i: usize, j: usize| {
+        let e = linker.explain(&model, i, j).unwrap();
+        e.fields
+            .iter()
+            .find(|f| f.field == Field::FamilyName)
+            .map(|f| f.tf_adjustment)
+            .unwrap()
+    };
+    let (common, rare) = (family(n - 4, n - 3), family(n - 2, n - 1));
+    assert!(common < 0.0, "common surname adjustment {common}");
+    assert!(rare > common, "rare {rare} common {common}");
+}
