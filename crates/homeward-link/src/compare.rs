@@ -345,43 +345,72 @@ fn compare_names(
             m.given_units = Some((ga, gb));
             m.family_units = Some((fa, fb));
         }
-    } else if a.is_split() || b.is_split() {
-        // One side split, the other a bag of tokens: pick distinct tokens for the two parts.
-        let (s, t, flipped) = if a.is_split() {
+    } else if a.is_fielded() && b.is_fielded() {
+        // Names in fields on both sides, some missing: each field against the same field; a
+        // field missing on either side is missing, not "different" (a missing given name is
+        // not compared with the patronymic).
+        if let (Some(x), Some(y)) = (a.given, b.given) {
+            m.given = lv(x, y);
+            m.given_units = Some((x, y));
+        }
+        if let (Some(x), Some(y)) = (a.family, b.family) {
+            m.family = lv(x, y);
+            m.family_units = Some((x, y));
+        }
+    } else if a.is_fielded() || b.is_fielded() {
+        // One side in fields, the other a bag of tokens (a whole name): pick distinct tokens
+        // for the parts the fielded side has.
+        let (s, t, flipped) = if a.is_fielded() {
             (a, b, false)
         } else {
             (b, a, true)
         };
-        let (Some(g), Some(f)) = (s.given, s.family) else {
-            return m;
-        };
         let toks = &t.tokens;
-        let mut best: Option<(u8, usize, usize)> = None;
-        for (i, &ti) in toks.iter().enumerate() {
-            let lg = lv(g, ti);
-            for (j, &tj) in toks.iter().enumerate() {
-                if i == j {
+        if toks.is_empty() {
+            return m;
+        }
+        let pair = |x: u32, y: u32| if flipped { (y, x) } else { (x, y) };
+        // Best (given token, family token), distinct, for the parts present.
+        let mut best: Option<(u8, Option<usize>, Option<usize>)> = None;
+        let gi: Vec<Option<usize>> = if s.given.is_some() {
+            (0..toks.len()).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        let fi: Vec<Option<usize>> = if s.family.is_some() {
+            (0..toks.len()).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for &i in &gi {
+            let lg = i.zip(s.given).map_or(0, |(i, g)| lv(g, toks[i]));
+            for &j in &fi {
+                if i.is_some() && i == j {
                     continue;
                 }
-                let score = lg + lv(f, tj);
+                let score = lg + j.zip(s.family).map_or(0, |(j, f)| lv(f, toks[j]));
                 if !matches!(best, Some((bs, _, _)) if score <= bs) {
                     best = Some((score, i, j));
                 }
             }
         }
-        if let Some((_, i, j)) = best {
+        let Some((_, i, j)) = best else {
+            return m;
+        };
+        if let (Some(i), Some(g)) = (i, s.given) {
             m.given = lv(g, toks[i]);
-            m.family = lv(f, toks[j]);
-            let pair = |x: u32, y: u32| if flipped { (y, x) } else { (x, y) };
             m.given_units = Some(pair(g, toks[i]));
+        }
+        if let (Some(j), Some(f)) = (j, s.family) {
+            m.family = lv(f, toks[j]);
             m.family_units = Some(pair(f, toks[j]));
-            if let Some(p) = s.patronymic {
-                if let Some(k) = (0..toks.len())
-                    .filter(|&k| k != i && k != j)
-                    .max_by_key(|&k| lv(p, toks[k]))
-                {
-                    m.patronymic = patronymic_level(lv(p, toks[k]), names, generation, p, toks[k]);
-                }
+        }
+        if let Some(p) = s.patronymic {
+            if let Some(k) = (0..toks.len())
+                .filter(|&k| Some(k) != i && Some(k) != j)
+                .max_by_key(|&k| lv(p, toks[k]))
+            {
+                m.patronymic = patronymic_level(lv(p, toks[k]), names, generation, p, toks[k]);
             }
         }
         return m;

@@ -169,8 +169,11 @@ pub(crate) struct RecordFeatures {
     pub given: Option<u32>,
     pub family: Option<u32>,
     pub patronymic: Option<u32>,
-    /// Name tokens of a record whose given or family name is not split out (from `full_name`).
+    /// Name tokens of a record whose given or family name is not split out (from `full_name`,
+    /// else from whichever name fields it has).
     pub tokens: Vec<u32>,
+    /// Whether `tokens` come from a whole name (`full_name`), whose parts have no known role.
+    pub whole: bool,
     pub sex: Option<Sex>,
     pub birth: Option<PartialDate>,
     pub capture: Option<PartialDate>,
@@ -184,6 +187,12 @@ impl RecordFeatures {
     /// Whether the record has given and family names split out.
     pub fn is_split(&self) -> bool {
         self.given.is_some() && self.family.is_some()
+    }
+
+    /// Whether the record's names come in fields (given, family, patronymic; any of them
+    /// missing), not as a whole name.
+    pub fn is_fielded(&self) -> bool {
+        !self.whole && (self.given.is_some() || self.family.is_some() || self.patronymic.is_some())
     }
 
     /// All name units usable as a given name (the given name, else every full-name token).
@@ -459,6 +468,7 @@ impl Features {
             if !f.is_split() {
                 if let Some(full) = clean(&r.full_name) {
                     f.tokens = tokens_of.get(full).cloned().unwrap_or_default();
+                    f.whole = true;
                 } else {
                     // Whatever name parts there are, as tokens, so blocking still sees them.
                     f.tokens = [&r.given_name, &r.family_name, &r.patronymic]

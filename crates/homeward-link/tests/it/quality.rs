@@ -291,3 +291,30 @@ fn whole_names_get_term_frequencies_by_the_role_their_parts_take() {
     assert!(common < 0.0, "common surname adjustment {common}");
     assert!(rare > common, "rare {rare} common {common}");
 }
+
+#[test]
+fn a_missing_given_name_is_missing_not_different() {
+    use homeward_link::LinkRecord;
+    let rec = |given: Option<&str>, family: &str, patronymic: &str| LinkRecord {
+        given_name: given.map(str::to_owned),
+        family_name: Some(family.to_owned()),
+        patronymic: Some(patronymic.to_owned()),
+        ..LinkRecord::default()
+    };
+    let records = vec![
+        rec(None, "Grigoryan", "Tatul"),
+        rec(Some("Հայրապետ"), "Գրիգորյան", "Տաթուլ"),
+        LinkRecord {
+            full_name: Some("Hayrapet Tatuli Grigoryan".to_owned()),
+            ..LinkRecord::default()
+        },
+    ];
+    let linker = Linker::new(&records, config()).unwrap();
+    let model = linker.fit();
+    for other in [1, 2] {
+        let e = linker.explain(&model, 0, other).unwrap();
+        let level = |f: Field| e.fields.iter().find(|x| x.field == f).unwrap().level;
+        assert_eq!(level(Field::GivenName), None, "record {other}");
+        assert_eq!(level(Field::FamilyName), Some(4), "record {other}");
+    }
+}
