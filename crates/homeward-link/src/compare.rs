@@ -405,7 +405,8 @@ fn compare_names(
             m.family = lv(f, toks[j]);
             m.family_units = Some(pair(f, toks[j]));
         }
-        if let Some(p) = s.patronymic {
+        // A whole name of two parts has no patronymic: what is left of it is a given name.
+        if let (Some(p), true) = (s.patronymic, toks.len() >= 3) {
             if let Some(k) = (0..toks.len())
                 .filter(|&k| Some(k) != i && Some(k) != j)
                 .max_by_key(|&k| lv(p, toks[k]))
