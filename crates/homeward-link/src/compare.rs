@@ -295,11 +295,17 @@ fn id_level(ids: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
 /// Raises a patronymic level to that of the two names without their patronymic or genitive
 /// endings (Gevorg, Геворкович, Գևորգի), capped at "same key".
 fn patronymic_level(level: u8, names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
-    let (sa, sb) = (names[a as usize].stem_unit, names[b as usize].stem_unit);
-    if level >= NAME_SAME_KEY || (sa == a && sb == b) {
+    let (ua, ub) = (&names[a as usize], &names[b as usize]);
+    if level >= NAME_SAME_KEY || (ua.stem_unit == a && ub.stem_unit == b) {
         return level;
     }
-    level.max(name_level(names, generation, sa, sb).min(NAME_SAME_KEY))
+    let mut best = level;
+    for sa in [ua.stem_unit, ua.alt_stem_unit] {
+        for sb in [ub.stem_unit, ub.alt_stem_unit] {
+            best = best.max(name_level(names, generation, sa, sb).min(NAME_SAME_KEY));
+        }
+    }
+    best
 }
 
 /// Levels and unit indices of the name parts of a pair.

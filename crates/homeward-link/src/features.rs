@@ -25,6 +25,9 @@ pub(crate) struct NameUnit {
     /// The unit of the name without its patronymic or genitive ending (itself when it has
     /// none), compared like any name.
     pub stem_unit: u32,
+    /// The other reading of the father's name where the patronymic is ambiguous (see
+    /// [`raw_stems`]), else `stem_unit`.
+    pub alt_stem_unit: u32,
     /// The sound class of the name's first letter, for blocking on initials: the first
     /// letter of its matching key (where h is dropped and voicing pairs are folded, so
     /// Hovsepian and Ovseyan, Davtyan and Tavitian share it), with ch/j and k folded too
@@ -46,44 +49,56 @@ fn initial_class(key: &str, canonical: &str) -> u64 {
 }
 
 /// The name without a patronymic (-ovich, -евна...) or Armenian genitive (-ի) ending, in its
-/// own script, so that the names crate reads it as the father's given name; Russian
-/// -eevich/-aevich forms give back the -ey/-ay of the name (Андреевич: Андрей).
-pub(crate) fn raw_stem(raw: &str) -> Option<String> {
-    const ENDINGS: [(&str, &str); 24] = [
-        ("еевич", "ей"),
-        ("еевна", "ей"),
-        ("аевич", "ай"),
-        ("аевна", "ай"),
-        ("ьевич", "ий"),
-        ("ьевна", "ий"),
-        ("eevich", "ey"),
-        ("eevna", "ey"),
-        ("aevich", "ay"),
-        ("aevna", "ay"),
-        ("ович", ""),
-        ("евич", ""),
-        ("овна", ""),
-        ("евна", ""),
-        ("ична", ""),
-        ("ич", ""),
-        ("ovich", ""),
-        ("evich", ""),
-        ("ovna", ""),
-        ("evna", ""),
-        ("ichna", ""),
-        ("ich", ""),
-        ("յի", ""),
-        ("ի", ""),
+/// own script, so that the names crate reads it as the father's given name: first the usual
+/// reading (Russian -eevich/-aevich give back the -ey/-ay of the name, Андреевич: Андрей),
+/// then, where Russian patronymic morphology is ambiguous, the other one: -eevich is also -e
+/// (Вагеевич: Ваге, Егишеевна: Егише) and a bare -ich follows a name in -a or -ya (Жорич:
+/// Жора, Грачьич: Грачья). Empty when there is no such ending.
+pub(crate) fn raw_stems(raw: &str) -> Vec<String> {
+    const ENDINGS: [(&str, &str, &str); 24] = [
+        ("еевич", "ей", "е"),
+        ("еевна", "ей", "е"),
+        ("аевич", "ай", "а"),
+        ("аевна", "ай", "а"),
+        ("ьевич", "ий", ""),
+        ("ьевна", "ий", ""),
+        ("eevich", "ey", "e"),
+        ("eevna", "ey", "e"),
+        ("aevich", "ay", "a"),
+        ("aevna", "ay", "a"),
+        ("ович", "", ""),
+        ("евич", "", ""),
+        ("овна", "", ""),
+        ("евна", "", ""),
+        ("ична", "", ""),
+        ("ич", "", "а"),
+        ("ovich", "", ""),
+        ("evich", "", ""),
+        ("ovna", "", ""),
+        ("evna", "", ""),
+        ("ichna", "", ""),
+        ("ich", "", "a"),
+        ("յի", "", ""),
+        ("ի", "", ""),
     ];
     let lower = raw.trim().to_lowercase();
-    for (ending, replacement) in ENDINGS {
+    for (ending, replacement, other) in ENDINGS {
         if let Some(stem) = lower.strip_suffix(ending) {
             if stem.chars().count() >= 2 {
-                return Some(format!("{stem}{replacement}"));
+                let mut out = vec![format!("{stem}{replacement}")];
+                if !other.is_empty() {
+                    // Грачьич: the soft sign belongs to -я (Грачья), not before -а.
+                    let alt = match stem.strip_suffix('ь') {
+                        Some(s) if other == "а" => format!("{s}ья"),
+                        _ => format!("{stem}{other}"),
+                    };
+                    out.push(alt);
+                }
+                return out;
             }
         }
     }
-    None
+    Vec::new()
 }
 
 /// Words that say what kind of place a place name is (district, village, corridor...), in
@@ -373,6 +388,7 @@ impl Interner {
             prepared: homeward_names::PreparedName::new(&u.source),
             stem: stable_hash(u.key.as_bytes()),
             stem_unit: id,
+            alt_stem_unit: id,
             initial: initial_class(&u.key, &u.canonical),
         });
         self.ids.insert(id_key, id);
@@ -416,16 +432,24 @@ impl Features {
             tokens_of.insert(raw, a.parts.iter().map(|u| interner.intern(u)).collect());
         }
         // Stems of patronymic and genitive forms, analysed in parallel and interned too.
-        let stem_units: Vec<(u32, Unit)> = interner
+        let stem_units: Vec<(u32, Vec<Unit>)> = interner
             .sources
             .par_iter()
             .enumerate()
-            .filter_map(|(i, s)| raw_stem(s).and_then(|t| unit(&t)).map(|u| (i as u32, u)))
+            .map(|(i, s)| {
+                (
+                    i as u32,
+                    raw_stems(s).iter().filter_map(|t| unit(t)).collect(),
+                )
+            })
+            .filter(|(_, u): &(u32, Vec<Unit>)| !u.is_empty())
             .collect();
-        for (i, u) in &stem_units {
-            let s = interner.intern(u);
+        for (i, units) in &stem_units {
+            let s = interner.intern(&units[0]);
             let key = interner.names[s as usize].key;
+            let alt = units.get(1).map_or(s, |u| interner.intern(u));
             interner.names[*i as usize].stem_unit = s;
+            interner.names[*i as usize].alt_stem_unit = alt;
             interner.names[*i as usize].stem = key;
         }
         let names = interner.names;
@@ -565,5 +589,21 @@ impl Features {
     pub fn given_tf(&self, key: u64) -> Option<f64> {
         let n = f64::from(self.given_total.max(1));
         self.given_freq.get(&key).map(|&c| f64::from(c.max(1)) / n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patronymic_stems_give_both_readings_where_ambiguous() {
+        assert_eq!(raw_stems("Андреевич"), vec!["андрей", "андре"]);
+        assert_eq!(raw_stems("Вагеевич")[1], "ваге");
+        assert_eq!(raw_stems("Жорич"), vec!["жор", "жора"]);
+        assert_eq!(raw_stems("Грачьич")[1], "грачья");
+        assert_eq!(raw_stems("Арменович"), vec!["армен"]);
+        assert_eq!(raw_stems("Գևորգի"), vec!["գևորգ"]);
+        assert!(raw_stems("Armen").is_empty());
     }
 }
