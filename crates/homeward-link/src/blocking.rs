@@ -85,6 +85,16 @@ impl BlockingRule {
         }
     }
 
+    /// Whether the rule's pairs train m in the full fit. Not for family key + patronymic
+    /// stem + year: the pairs that rule alone finds agree on two fields a household shares
+    /// and are mostly brothers and sisters, which EM, assuming fields independent, takes for
+    /// matches with a different given name (fitted m of "given name different" was 8 times
+    /// the value measured on true pairs). Its pairs are still scored, and any of them another
+    /// rule also finds still trains m.
+    pub fn trains_m(self) -> bool {
+        self != BlockingRule::FamilyPatronymicYear
+    }
+
     /// A short name for reports.
     pub fn name(self) -> &'static str {
         match self {
