@@ -143,6 +143,12 @@ thread_local! {
         std::cell::RefCell::new((0, std::collections::HashMap::new()));
 }
 
+thread_local! {
+    /// Levels of place pairs already compared on this thread (see [`NAME_CACHE`]).
+    static PLACE_CACHE: std::cell::RefCell<(usize, std::collections::HashMap<u64, u8>)> =
+        std::cell::RefCell::new((0, std::collections::HashMap::new()));
+}
+
 /// Bound on cached unit pairs per thread.
 const NAME_CACHE_MAX: usize = 1 << 21;
 
@@ -256,14 +262,36 @@ pub(crate) fn upgrade_date_levels(v1: &[f64]) -> Option<Vec<f64>> {
 /// (any script, place-type words left out) with a type word on both sides or on neither, is
 /// the same place; a name proper alike but typed on one side only (Martuni, the town, and
 /// Martuni district), or a canonical form close in spelling, is similar.
-fn place_level(places: &[Place], a: Option<u32>, b: Option<u32>) -> u8 {
+fn place_level(places: &[Place], generation: u64, a: Option<u32>, b: Option<u32>) -> u8 {
     let (Some(a), Some(b)) = (a, b) else {
         return MISSING;
     };
     if a == b {
         return 2;
     }
-    let (pa, pb) = (&places[a as usize], &places[b as usize]);
+    // Places repeat even more than names: the level of a pair of places is cached per thread
+    // like that of a pair of names (a pure function of the pair, tagged with the table).
+    let key = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
+    let table = generation as usize;
+    if let Some(l) = PLACE_CACHE.with(|c| {
+        let c = c.borrow();
+        (c.0 == table).then(|| c.1.get(&key).copied()).flatten()
+    }) {
+        return l;
+    }
+    let l = place_level_uncached(&places[a as usize], &places[b as usize]);
+    PLACE_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != table || c.1.len() >= NAME_CACHE_MAX {
+            c.0 = table;
+            c.1.clear();
+        }
+        c.1.insert(key, l);
+    });
+    l
+}
+
+fn place_level_uncached(pa: &Place, pb: &Place) -> u8 {
     if pa.canonical == pb.canonical {
         return 2;
     }
@@ -493,11 +521,26 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
         n.order,
         date_level(a.birth, b.birth),
         sex,
-        place_level(&features.places, a.birth_place, b.birth_place),
-        place_level(&features.places, a.residence, b.residence),
+        place_level(
+            &features.places,
+            features.generation,
+            a.birth_place,
+            b.birth_place,
+        ),
+        place_level(
+            &features.places,
+            features.generation,
+            a.residence,
+            b.residence,
+        ),
         id_level(&features.ids, a.id_number, b.id_number),
         date_level(a.capture, b.capture),
-        place_level(&features.places, a.capture_place, b.capture_place),
+        place_level(
+            &features.places,
+            features.generation,
+            a.capture_place,
+            b.capture_place,
+        ),
     ];
     let key_if_agree = |units: Option<(u32, u32)>, level: u8| {
         units
@@ -604,13 +647,13 @@ mod tests {
             .iter()
             .map(|r| Place::new(r, homeward_names::analyse(r).canonical))
             .collect();
-        let level = |a: u32, b: u32| place_level(&places, Some(a), Some(b));
+        let level = |a: u32, b: u32| place_level(&places, u64::MAX, Some(a), Some(b));
         assert_eq!(level(0, 1), 2);
         assert_eq!(level(2, 3), 2);
         assert_eq!(level(3, 4), 1);
         assert_eq!(level(1, 5), 0);
         assert_eq!(level(5, 6), 0);
-        assert_eq!(place_level(&places, Some(0), None), MISSING);
+        assert_eq!(place_level(&places, u64::MAX, Some(0), None), MISSING);
     }
 
     #[test]
