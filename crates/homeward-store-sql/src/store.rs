@@ -683,16 +683,18 @@ impl Store for SqlStore {
             return Ok(Vec::new());
         }
         // Per person and query part the best score, summed over parts: an upper estimate of
-        // the exact score's ranking that the caller refines on the best `limit`.
+        // the exact score's ranking that the caller refines on the best `limit`. Names are
+        // looked up for those `limit` only: a common surname matches thousands of persons.
         let values =
             vec!["(CAST(? AS BIGINT), ?, CAST(? AS DOUBLE PRECISION))"; tokens.len()].join(",");
         let sql = format!(
             "WITH q(part, token, score) AS (VALUES {values}), \
              best AS (SELECT t.person_id AS person_id, q.part AS part, MAX(q.score) AS s \
-                      FROM name_tokens t JOIN q ON q.token = t.token GROUP BY t.person_id, q.part) \
-             SELECT b.person_id AS person_id, p.display_name AS display_name, SUM(b.s) AS estimate \
-             FROM best b JOIN persons p ON p.id = b.person_id \
-             GROUP BY b.person_id, p.display_name ORDER BY estimate DESC, b.person_id LIMIT {limit}"
+                      FROM name_tokens t JOIN q ON q.token = t.token GROUP BY t.person_id, q.part), \
+             top AS (SELECT person_id, SUM(s) AS estimate FROM best GROUP BY person_id \
+                     ORDER BY estimate DESC, person_id LIMIT {limit}) \
+             SELECT top.person_id AS person_id, p.display_name AS display_name, top.estimate AS estimate \
+             FROM top JOIN persons p ON p.id = top.person_id ORDER BY estimate DESC, top.person_id"
         );
         let mut binds: Vec<Val> = Vec::with_capacity(tokens.len() * 3);
         for t in tokens {
