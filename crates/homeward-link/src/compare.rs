@@ -176,6 +176,16 @@ fn name_level(names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
     if a == b {
         return NAME_EXACT;
     }
+    // Units with the same primary key (most candidate pairs, blocking being on keys) are
+    // told apart without the cache, whose lookups miss the processor's caches at scale.
+    let (ua, ub) = (&names[a as usize], &names[b as usize]);
+    if ua.key == ub.key {
+        return if ua.canonical == ub.canonical {
+            NAME_EXACT
+        } else {
+            NAME_SAME_KEY
+        };
+    }
     let key = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
     // The cache is tagged with the feature table's generation, so that two runs never mix.
     let table = generation as usize;
