@@ -332,7 +332,7 @@ pub async fn person(store: &dyn Store, id: &Id) -> Result<Option<PersonView>, St
         .collect();
 
     let mut visits: Vec<VisitSeen> = store
-        .visits()
+        .visits_of(id)
         .await?
         .into_iter()
         .flat_map(|v| {

@@ -176,7 +176,13 @@ fn main() -> Result<(), Box<dyn Error>> {
                 e.1 += 1
             }
         }
-        if shown < 25 && std::env::var("SHOW_FN").is_ok() {
+        // SHOW_FN=1 shows the first misses, SHOW_FN=blocked or SHOW_FN=unblocked only those.
+        let show = std::env::var("SHOW_FN").is_ok_and(|v| match v.as_str() {
+            "blocked" => blocked,
+            "unblocked" => !blocked,
+            _ => true,
+        });
+        if shown < 25 && show {
             shown += 1;
             let e = linker.explain(&out.model, i as usize, j as usize)?;
             println!(
@@ -232,6 +238,42 @@ fn main() -> Result<(), Box<dyn Error>> {
     v.sort_by_key(|(_, a)| std::cmp::Reverse(*a));
     for (k, a) in v.iter().take(30) {
         println!("  {k:<40} {a:>6}");
+    }
+    if std::env::var("SHOW_LEVELS").is_ok() {
+        // Levels of each field among the false positives and the blocked misses.
+        let tally = |pairs: &mut dyn Iterator<Item = (u32, u32)>| -> Result<_, Box<dyn Error>> {
+            let mut t: BTreeMap<(usize, String), usize> = BTreeMap::new();
+            for (i, j) in pairs {
+                let e = linker.explain(&out.model, i as usize, j as usize)?;
+                for (k, f) in e.fields.iter().enumerate() {
+                    *t.entry((k, f.level_name.clone())).or_default() += 1;
+                }
+            }
+            Ok(t)
+        };
+        let fps = tally(
+            &mut found
+                .iter()
+                .copied()
+                .filter(|&(i, j)| truth[i as usize] != truth[j as usize]),
+        )?;
+        let fns = tally(
+            &mut true_pairs
+                .iter()
+                .copied()
+                .filter(|p| !found.contains(p) && cands.contains(p)),
+        )?;
+        for (name, t) in [("false positives", fps), ("blocked misses", fns)] {
+            println!("levels among {name}:");
+            for ((k, level), n) in t {
+                if level != "missing" {
+                    println!(
+                        "  {:<14} {level:<45} {n:>6}",
+                        homeward_link::Field::ALL[k].name()
+                    );
+                }
+            }
+        }
     }
     if std::env::var("SHOW_TRUE_M").is_ok() {
         // m measured on the true pairs, beside the fitted one.

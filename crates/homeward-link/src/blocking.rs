@@ -85,6 +85,16 @@ impl BlockingRule {
         }
     }
 
+    /// Whether the rule's pairs train m in the full fit. Not for family key + patronymic
+    /// stem + year: the pairs that rule alone finds agree on two fields a household shares
+    /// and are mostly brothers and sisters, which EM, assuming fields independent, takes for
+    /// matches with a different given name (fitted m of "given name different" was 8 times
+    /// the value measured on true pairs). Its pairs are still scored, and any of them another
+    /// rule also finds still trains m.
+    pub fn trains_m(self) -> bool {
+        self != BlockingRule::FamilyPatronymicYear
+    }
+
     /// A short name for reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -161,7 +171,10 @@ impl BlockingRule {
             }
             BlockingRule::BirthDatePlace => {
                 if let (Some(d), Some(p)) = (full_date, r.birth_place) {
-                    out.push(mix(&[d, stable_hash(f.places[p as usize].as_bytes())]));
+                    out.push(mix(&[
+                        d,
+                        stable_hash(f.places[p as usize].canonical.as_bytes()),
+                    ]));
                 }
             }
             BlockingRule::GivenFamilyYear => {
@@ -188,13 +201,7 @@ impl BlockingRule {
             }
             BlockingRule::FamilyYearGivenInitial | BlockingRule::GivenYearFamilyInitial => {
                 let Some(d) = r.birth else { return };
-                let initial = |u: &u32| {
-                    f.names[*u as usize]
-                        .canonical
-                        .chars()
-                        .next()
-                        .map_or(0, u64::from)
-                };
+                let initial = |u: &u32| f.names[*u as usize].initial;
                 let (keyed, initialed) = if self == BlockingRule::FamilyYearGivenInitial {
                     (r.family_candidates(), r.given_candidates())
                 } else {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{Features, NameUnit, RecordFeatures};
+use crate::features::{Features, NameUnit, Place, RecordFeatures};
 use crate::record::PartialDate;
 
 /// Number of compared fields.
@@ -69,7 +69,7 @@ pub(crate) const DATE_SAME_YEAR: u8 = 5;
 /// The first current level of each date level of format version 1 (before the levels at which
 /// both dates are precise enough to disagree were split out): see [`upgrade_date_levels`].
 const DATE_LEVELS_V1: [u8; 8] = [0, 1, 2, 4, 5, 7, 8, 10];
-const PLACE_LEVELS: &[&str] = &["different", "similar (JW >= 0.88)", "exact"];
+const PLACE_LEVELS: &[&str] = &["different", "similar", "same place"];
 const ID_LEVELS: &[&str] = &["different", "one edit", "exact"];
 
 /// Name level: exact canonical form.
@@ -167,6 +167,12 @@ impl std::hash::Hasher for UnitPairHasher {
         let h = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         self.0 = h ^ (h >> 29);
     }
+}
+
+thread_local! {
+    /// Levels of place pairs already compared on this thread (see [`NAME_CACHE`]).
+    static PLACE_CACHE: std::cell::RefCell<(usize, std::collections::HashMap<u64, u8>)> =
+        std::cell::RefCell::new((0, std::collections::HashMap::new()));
 }
 
 /// Bound on cached unit pairs per thread.
@@ -288,17 +294,49 @@ pub(crate) fn upgrade_date_levels(v1: &[f64]) -> Option<Vec<f64>> {
     Some(out)
 }
 
-fn place_level(places: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
+/// Place level: the same canonical form, or the same name proper through the names crate
+/// (any script, place-type words left out) with a type word on both sides or on neither, is
+/// the same place; a name proper alike but typed on one side only (Martuni, the town, and
+/// Martuni district), or a canonical form close in spelling, is similar.
+fn place_level(places: &[Place], generation: u64, a: Option<u32>, b: Option<u32>) -> u8 {
     let (Some(a), Some(b)) = (a, b) else {
         return MISSING;
     };
     if a == b {
         return 2;
     }
-    let (pa, pb) = (&places[a as usize], &places[b as usize]);
-    if pa == pb {
-        2
-    } else if strsim::jaro_winkler(pa, pb) >= 0.88 {
+    // Places repeat even more than names: the level of a pair of places is cached per thread
+    // like that of a pair of names (a pure function of the pair, tagged with the table).
+    let key = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
+    let table = generation as usize;
+    if let Some(l) = PLACE_CACHE.with(|c| {
+        let c = c.borrow();
+        (c.0 == table).then(|| c.1.get(&key).copied()).flatten()
+    }) {
+        return l;
+    }
+    let l = place_level_uncached(&places[a as usize], &places[b as usize]);
+    PLACE_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != table || c.1.len() >= NAME_CACHE_MAX {
+            c.0 = table;
+            c.1.clear();
+        }
+        c.1.insert(key, l);
+    });
+    l
+}
+
+fn place_level_uncached(pa: &Place, pb: &Place) -> u8 {
+    if pa.canonical == pb.canonical {
+        return 2;
+    }
+    if let (Some(ca), Some(cb)) = (&pa.core, &pb.core) {
+        if homeward_names::similarity_prepared(ca, cb) >= homeward_names::SAME_NAME_THRESHOLD {
+            return if pa.typed == pb.typed { 2 } else { 1 };
+        }
+    }
+    if strsim::jaro_winkler(&pa.canonical, &pb.canonical) >= 0.88 {
         1
     } else {
         0
@@ -321,11 +359,17 @@ fn id_level(ids: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
 /// Raises a patronymic level to that of the two names without their patronymic or genitive
 /// endings (Gevorg, Геворкович, Գևորգի), capped at "same key".
 fn patronymic_level(level: u8, names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
-    let (sa, sb) = (names[a as usize].stem_unit, names[b as usize].stem_unit);
-    if level >= NAME_SAME_KEY || (sa == a && sb == b) {
+    let (ua, ub) = (&names[a as usize], &names[b as usize]);
+    if level >= NAME_SAME_KEY || (ua.stem_unit == a && ub.stem_unit == b) {
         return level;
     }
-    level.max(name_level(names, generation, sa, sb).min(NAME_SAME_KEY))
+    let mut best = level;
+    for sa in [ua.stem_unit, ua.alt_stem_unit] {
+        for sb in [ub.stem_unit, ub.alt_stem_unit] {
+            best = best.max(name_level(names, generation, sa, sb).min(NAME_SAME_KEY));
+        }
+    }
+    best
 }
 
 /// Levels and unit indices of the name parts of a pair.
@@ -341,6 +385,7 @@ struct NameMatch {
 fn compare_names(
     names: &[NameUnit],
     generation: u64,
+    is_family: &dyn Fn(u32) -> Option<bool>,
     a: &RecordFeatures,
     b: &RecordFeatures,
 ) -> NameMatch {
@@ -370,43 +415,73 @@ fn compare_names(
             m.given_units = Some((ga, gb));
             m.family_units = Some((fa, fb));
         }
-    } else if a.is_split() || b.is_split() {
-        // One side split, the other a bag of tokens: pick distinct tokens for the two parts.
-        let (s, t, flipped) = if a.is_split() {
+    } else if a.is_fielded() && b.is_fielded() {
+        // Names in fields on both sides, some missing: each field against the same field; a
+        // field missing on either side is missing, not "different" (a missing given name is
+        // not compared with the patronymic).
+        if let (Some(x), Some(y)) = (a.given, b.given) {
+            m.given = lv(x, y);
+            m.given_units = Some((x, y));
+        }
+        if let (Some(x), Some(y)) = (a.family, b.family) {
+            m.family = lv(x, y);
+            m.family_units = Some((x, y));
+        }
+    } else if a.is_fielded() || b.is_fielded() {
+        // One side in fields, the other a bag of tokens (a whole name): pick distinct tokens
+        // for the parts the fielded side has.
+        let (s, t, flipped) = if a.is_fielded() {
             (a, b, false)
         } else {
             (b, a, true)
         };
-        let (Some(g), Some(f)) = (s.given, s.family) else {
-            return m;
-        };
         let toks = &t.tokens;
-        let mut best: Option<(u8, usize, usize)> = None;
-        for (i, &ti) in toks.iter().enumerate() {
-            let lg = lv(g, ti);
-            for (j, &tj) in toks.iter().enumerate() {
-                if i == j {
+        if toks.is_empty() {
+            return m;
+        }
+        let pair = |x: u32, y: u32| if flipped { (y, x) } else { (x, y) };
+        // Best (given token, family token), distinct, for the parts present.
+        let mut best: Option<(u8, Option<usize>, Option<usize>)> = None;
+        let gi: Vec<Option<usize>> = if s.given.is_some() {
+            (0..toks.len()).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        let fi: Vec<Option<usize>> = if s.family.is_some() {
+            (0..toks.len()).map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for &i in &gi {
+            let lg = i.zip(s.given).map_or(0, |(i, g)| lv(g, toks[i]));
+            for &j in &fi {
+                if i.is_some() && i == j {
                     continue;
                 }
-                let score = lg + lv(f, tj);
+                let score = lg + j.zip(s.family).map_or(0, |(j, f)| lv(f, toks[j]));
                 if !matches!(best, Some((bs, _, _)) if score <= bs) {
                     best = Some((score, i, j));
                 }
             }
         }
-        if let Some((_, i, j)) = best {
+        let Some((_, i, j)) = best else {
+            return m;
+        };
+        if let (Some(i), Some(g)) = (i, s.given) {
             m.given = lv(g, toks[i]);
-            m.family = lv(f, toks[j]);
-            let pair = |x: u32, y: u32| if flipped { (y, x) } else { (x, y) };
             m.given_units = Some(pair(g, toks[i]));
+        }
+        if let (Some(j), Some(f)) = (j, s.family) {
+            m.family = lv(f, toks[j]);
             m.family_units = Some(pair(f, toks[j]));
-            if let Some(p) = s.patronymic {
-                if let Some(k) = (0..toks.len())
-                    .filter(|&k| k != i && k != j)
-                    .max_by_key(|&k| lv(p, toks[k]))
-                {
-                    m.patronymic = patronymic_level(lv(p, toks[k]), names, generation, p, toks[k]);
-                }
+        }
+        // A whole name of two parts has no patronymic: what is left of it is a given name.
+        if let (Some(p), true) = (s.patronymic, toks.len() >= 3) {
+            if let Some(k) = (0..toks.len())
+                .filter(|&k| Some(k) != i && Some(k) != j)
+                .max_by_key(|&k| lv(p, toks[k]))
+            {
+                m.patronymic = patronymic_level(lv(p, toks[k]), names, generation, p, toks[k]);
             }
         }
         return m;
@@ -422,25 +497,39 @@ fn compare_names(
         }
         cells.sort_by(|p, q| q.0.cmp(&p.0).then(p.1.cmp(&q.1)).then(p.2.cmp(&q.2)));
         let (mut used_a, mut used_b) = (0u64, 0u64);
-        let mut picked: Vec<u8> = Vec::new();
+        let mut picked: Vec<(u8, u32, u32)> = Vec::new();
         for (l, i, j) in cells {
             if i < 64 && j < 64 && used_a & (1 << i) == 0 && used_b & (1 << j) == 0 {
                 used_a |= 1 << i;
                 used_b |= 1 << j;
-                picked.push(l);
+                picked.push((l, a.tokens[i], b.tokens[j]));
                 if picked.len() == 3 {
                     break;
                 }
             }
         }
-        m.family = picked.first().copied().unwrap_or(MISSING);
-        m.given = if a.tokens.len() >= 2 && b.tokens.len() >= 2 {
-            picked.get(1).copied().unwrap_or(MISSING)
-        } else {
-            MISSING
-        };
+        let two = a.tokens.len() >= 2 && b.tokens.len() >= 2;
+        // The best pair stands for the family name, the next for the given name, unless the
+        // names themselves say otherwise: a token whose key is commoner as a given name than
+        // as a family name among the split records (Armen, Grigoryan) is the given name. The
+        // roles matter for the term-frequency adjustment (a common surname is weak evidence).
+        let swap = two
+            && picked.len() >= 2
+            && is_family(picked[0].1) == Some(false)
+            && is_family(picked[1].1) != Some(false);
+        let (fam, giv) = if swap { (1, 0) } else { (0, 1) };
+        if let Some(&(l, x, y)) = picked.get(fam) {
+            m.family = l;
+            m.family_units = Some((x, y));
+        }
+        if two {
+            if let Some(&(l, x, y)) = picked.get(giv) {
+                m.given = l;
+                m.given_units = Some((x, y));
+            }
+        }
         if a.tokens.len() >= 3 && b.tokens.len() >= 3 {
-            m.patronymic = picked.get(2).copied().unwrap_or(MISSING);
+            m.patronymic = picked.get(2).map_or(MISSING, |p| p.0);
         }
         return m;
     }
@@ -455,7 +544,8 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
     let a = &features.records[i as usize];
     let b = &features.records[j as usize];
     let names = &features.names;
-    let n = compare_names(names, features.generation, a, b);
+    let is_family = |u: u32| features.looks_like_family(names[u as usize].key);
+    let n = compare_names(names, features.generation, &is_family, a, b);
     let sex = match (a.sex, b.sex) {
         (Some(x), Some(y)) => u8::from(x == y),
         _ => MISSING,
@@ -467,11 +557,26 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
         n.order,
         date_level(a.birth, b.birth),
         sex,
-        place_level(&features.places, a.birth_place, b.birth_place),
-        place_level(&features.places, a.residence, b.residence),
+        place_level(
+            &features.places,
+            features.generation,
+            a.birth_place,
+            b.birth_place,
+        ),
+        place_level(
+            &features.places,
+            features.generation,
+            a.residence,
+            b.residence,
+        ),
         id_level(&features.ids, a.id_number, b.id_number),
         date_level(a.capture, b.capture),
-        place_level(&features.places, a.capture_place, b.capture_place),
+        place_level(
+            &features.places,
+            features.generation,
+            a.capture_place,
+            b.capture_place,
+        ),
     ];
     let key_if_agree = |units: Option<(u32, u32)>, level: u8| {
         units
@@ -561,6 +666,30 @@ mod tests {
             assert_eq!(up[date_level(a, b) as usize], v1[old], "{a:?} {b:?}");
         }
         assert_eq!(upgrade_date_levels(&[0.5; 3]), None);
+    }
+
+    #[test]
+    fn places_agree_across_scripts() {
+        let raw = [
+            "Հադրութ",
+            "Hadrut",
+            "Մարտունու շրջան",
+            "Martuni district",
+            "Martuni",
+            "Shushi",
+            "Лачинский коридор",
+        ];
+        let places: Vec<Place> = raw
+            .iter()
+            .map(|r| Place::new(r, homeward_names::analyse(r).canonical))
+            .collect();
+        let level = |a: u32, b: u32| place_level(&places, u64::MAX, Some(a), Some(b));
+        assert_eq!(level(0, 1), 2);
+        assert_eq!(level(2, 3), 2);
+        assert_eq!(level(3, 4), 1);
+        assert_eq!(level(1, 5), 0);
+        assert_eq!(level(5, 6), 0);
+        assert_eq!(place_level(&places, u64::MAX, Some(0), None), MISSING);
     }
 
     #[test]

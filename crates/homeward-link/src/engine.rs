@@ -322,11 +322,29 @@ impl Linker {
             tolerance: self.config.em_tolerance,
             estimate_u: self.config.estimate_u_by_em,
         };
+        // Rules whose pairs are mostly relatives (see `BlockingRule::trains_m`): pairs found
+        // by such rules alone are scored but left out of the full fit of m.
+        let relatives: u16 = self
+            .config
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.trains_m())
+            .fold(0, |acc, (k, _)| acc | 1 << k.min(15));
         let mut flat: BTreeMap<Pattern, u64> = BTreeMap::new();
-        for ((p, _), c) in &hist {
+        let mut fit_on: BTreeMap<Pattern, u64> = BTreeMap::new();
+        for ((p, mask), c) in &hist {
             *flat.entry(*p).or_default() += c;
+            if mask & !relatives != 0 {
+                *fit_on.entry(*p).or_default() += c;
+            }
         }
         let flat: Vec<(Pattern, u64)> = flat.into_iter().collect();
+        let fit_on: Vec<(Pattern, u64)> = if fit_on.is_empty() {
+            flat.clone()
+        } else {
+            fit_on.into_iter().collect()
+        };
         // Starting values: m by EM on the pairs of each blocking rule with the rule's own
         // fields left out (they agree by construction there), averaged over the rules
         // weighted by their expected matches with the field present.
@@ -407,7 +425,7 @@ impl Linker {
         // patronymic" tenfold); the full fit alone, from generic starting values, can settle
         // on a spurious class (pairs a year apart) at a hundred thousand records.
         let full = em_from(
-            &flat,
+            &fit_on,
             &m0,
             &u_random,
             lambda0,

@@ -25,47 +25,156 @@ pub(crate) struct NameUnit {
     /// The unit of the name without its patronymic or genitive ending (itself when it has
     /// none), compared like any name.
     pub stem_unit: u32,
+    /// The other reading of the father's name where the patronymic is ambiguous (see
+    /// [`raw_stems`]), else `stem_unit`.
+    pub alt_stem_unit: u32,
+    /// The sound class of the name's first letter, for blocking on initials: the first
+    /// letter of its matching key (where h is dropped and voicing pairs are folded, so
+    /// Hovsepian and Ovseyan, Davtyan and Tavitian share it), with ch/j and k folded too
+    /// (Christine, Kristine).
+    pub initial: u64,
+}
+
+/// See [`NameUnit::initial`].
+fn initial_class(key: &str, canonical: &str) -> u64 {
+    let first = key
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .or_else(|| canonical.chars().next())
+        .unwrap_or(' ');
+    u64::from(match first {
+        'c' => 'k',
+        other => other,
+    })
 }
 
 /// The name without a patronymic (-ovich, -евна...) or Armenian genitive (-ի) ending, in its
-/// own script, so that the names crate reads it as the father's given name; Russian
-/// -eevich/-aevich forms give back the -ey/-ay of the name (Андреевич: Андрей).
-pub(crate) fn raw_stem(raw: &str) -> Option<String> {
-    const ENDINGS: [(&str, &str); 24] = [
-        ("еевич", "ей"),
-        ("еевна", "ей"),
-        ("аевич", "ай"),
-        ("аевна", "ай"),
-        ("ьевич", "ий"),
-        ("ьевна", "ий"),
-        ("eevich", "ey"),
-        ("eevna", "ey"),
-        ("aevich", "ay"),
-        ("aevna", "ay"),
-        ("ович", ""),
-        ("евич", ""),
-        ("овна", ""),
-        ("евна", ""),
-        ("ична", ""),
-        ("ич", ""),
-        ("ovich", ""),
-        ("evich", ""),
-        ("ovna", ""),
-        ("evna", ""),
-        ("ichna", ""),
-        ("ich", ""),
-        ("յի", ""),
-        ("ի", ""),
+/// own script, so that the names crate reads it as the father's given name: first the usual
+/// reading (Russian -eevich/-aevich give back the -ey/-ay of the name, Андреевич: Андрей),
+/// then, where Russian patronymic morphology is ambiguous, the other one: -eevich is also -e
+/// (Вагеевич: Ваге, Егишеевна: Егише) and a bare -ich follows a name in -a or -ya (Жорич:
+/// Жора, Грачьич: Грачья). Empty when there is no such ending.
+pub(crate) fn raw_stems(raw: &str) -> Vec<String> {
+    const ENDINGS: [(&str, &str, &str); 24] = [
+        ("еевич", "ей", "е"),
+        ("еевна", "ей", "е"),
+        ("аевич", "ай", "а"),
+        ("аевна", "ай", "а"),
+        ("ьевич", "ий", ""),
+        ("ьевна", "ий", ""),
+        ("eevich", "ey", "e"),
+        ("eevna", "ey", "e"),
+        ("aevich", "ay", "a"),
+        ("aevna", "ay", "a"),
+        ("ович", "", ""),
+        ("евич", "", ""),
+        ("овна", "", ""),
+        ("евна", "", ""),
+        ("ична", "", ""),
+        ("ич", "", "а"),
+        ("ovich", "", ""),
+        ("evich", "", ""),
+        ("ovna", "", ""),
+        ("evna", "", ""),
+        ("ichna", "", ""),
+        ("ich", "", "a"),
+        ("յի", "", ""),
+        ("ի", "", ""),
     ];
     let lower = raw.trim().to_lowercase();
-    for (ending, replacement) in ENDINGS {
+    for (ending, replacement, other) in ENDINGS {
         if let Some(stem) = lower.strip_suffix(ending) {
             if stem.chars().count() >= 2 {
-                return Some(format!("{stem}{replacement}"));
+                let mut out = vec![format!("{stem}{replacement}")];
+                if !other.is_empty() {
+                    // Грачьич: the soft sign belongs to -я (Грачья), not before -а.
+                    let alt = match stem.strip_suffix('ь') {
+                        Some(s) if other == "а" => format!("{s}ья"),
+                        _ => format!("{stem}{other}"),
+                    };
+                    out.push(alt);
+                }
+                return out;
             }
         }
     }
-    None
+    Vec::new()
+}
+
+/// Words that say what kind of place a place name is (district, village, corridor...), in
+/// English, Russian and Armenian, as lists write them beside the name proper: "Martuni
+/// district", "Мартунинский район", "Մարտունու շրջան". A place is compared on the rest.
+const PLACE_TYPE_WORDS: &[&str] = &[
+    "district",
+    "region",
+    "province",
+    "village",
+    "city",
+    "town",
+    "settlement",
+    "community",
+    "corridor",
+    "direction",
+    "area",
+    "sector",
+    "raion",
+    "rayon",
+    "oblast",
+    "marz",
+    "район",
+    "область",
+    "село",
+    "город",
+    "поселок",
+    "посёлок",
+    "деревня",
+    "округ",
+    "коридор",
+    "направление",
+    "шрджан",
+    "марз",
+    "շրջան",
+    "մարզ",
+    "գյուղ",
+    "քաղաք",
+    "ավան",
+    "համայնք",
+    "միջանցք",
+    "ուղղություն",
+];
+
+/// A place as compared: its canonical Latin form, and the name proper without place-type
+/// words, analysed as a name (so that Հադրութ and Hadrut, or Մարտունու շրջան and Martuni
+/// district, are the same place whatever the script).
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    /// Canonical Latin form of the whole place string.
+    pub canonical: String,
+    /// The name proper (type words left out), prepared by the names crate; `None` when
+    /// nothing but type words is left.
+    pub core: Option<homeward_names::PreparedName>,
+    /// Whether a place-type word was left out.
+    pub typed: bool,
+}
+
+impl Place {
+    pub(crate) fn new(raw: &str, canonical: String) -> Place {
+        let normalized = homeward_names::normalize(raw);
+        let mut typed = false;
+        let core: Vec<&str> = normalized
+            .split(' ')
+            .filter(|w| {
+                let t = PLACE_TYPE_WORDS.contains(w);
+                typed |= t;
+                !t && !w.is_empty()
+            })
+            .collect();
+        Place {
+            canonical,
+            core: (!core.is_empty()).then(|| homeward_names::PreparedName::new(&core.join(" "))),
+            typed,
+        }
+    }
 }
 
 /// The features of one record, as indices into the interned tables.
@@ -75,8 +184,11 @@ pub(crate) struct RecordFeatures {
     pub given: Option<u32>,
     pub family: Option<u32>,
     pub patronymic: Option<u32>,
-    /// Name tokens of a record whose given or family name is not split out (from `full_name`).
+    /// Name tokens of a record whose given or family name is not split out (from `full_name`,
+    /// else from whichever name fields it has).
     pub tokens: Vec<u32>,
+    /// Whether `tokens` come from a whole name (`full_name`), whose parts have no known role.
+    pub whole: bool,
     pub sex: Option<Sex>,
     pub birth: Option<PartialDate>,
     pub capture: Option<PartialDate>,
@@ -90,6 +202,12 @@ impl RecordFeatures {
     /// Whether the record has given and family names split out.
     pub fn is_split(&self) -> bool {
         self.given.is_some() && self.family.is_some()
+    }
+
+    /// Whether the record's names come in fields (given, family, patronymic; any of them
+    /// missing), not as a whole name.
+    pub fn is_fielded(&self) -> bool {
+        !self.whole && (self.given.is_some() || self.family.is_some() || self.patronymic.is_some())
     }
 
     /// All name units usable as a given name (the given name, else every full-name token).
@@ -113,7 +231,7 @@ impl RecordFeatures {
 #[derive(Debug, Default)]
 pub(crate) struct Features {
     pub names: Vec<NameUnit>,
-    pub places: Vec<String>,
+    pub places: Vec<Place>,
     pub ids: Vec<String>,
     pub records: Vec<RecordFeatures>,
     /// Number of records having each family-name key.
@@ -270,6 +388,8 @@ impl Interner {
             prepared: homeward_names::PreparedName::new(&u.source),
             stem: stable_hash(u.key.as_bytes()),
             stem_unit: id,
+            alt_stem_unit: id,
+            initial: initial_class(&u.key, &u.canonical),
         });
         self.ids.insert(id_key, id);
         self.sources.push(u.source.clone());
@@ -312,28 +432,36 @@ impl Features {
             tokens_of.insert(raw, a.parts.iter().map(|u| interner.intern(u)).collect());
         }
         // Stems of patronymic and genitive forms, analysed in parallel and interned too.
-        let stem_units: Vec<(u32, Unit)> = interner
+        let stem_units: Vec<(u32, Vec<Unit>)> = interner
             .sources
             .par_iter()
             .enumerate()
-            .filter_map(|(i, s)| raw_stem(s).and_then(|t| unit(&t)).map(|u| (i as u32, u)))
+            .map(|(i, s)| {
+                (
+                    i as u32,
+                    raw_stems(s).iter().filter_map(|t| unit(t)).collect(),
+                )
+            })
+            .filter(|(_, u): &(u32, Vec<Unit>)| !u.is_empty())
             .collect();
-        for (i, u) in &stem_units {
-            let s = interner.intern(u);
+        for (i, units) in &stem_units {
+            let s = interner.intern(&units[0]);
             let key = interner.names[s as usize].key;
+            let alt = units.get(1).map_or(s, |u| interner.intern(u));
             interner.names[*i as usize].stem_unit = s;
+            interner.names[*i as usize].alt_stem_unit = alt;
             interner.names[*i as usize].stem = key;
         }
         let names = interner.names;
 
-        let mut places: Vec<String> = Vec::new();
+        let mut places: Vec<Place> = Vec::new();
         let mut place_ids: HashMap<&str, u32> = HashMap::new();
         let mut place_of: HashMap<&str, u32> = HashMap::with_capacity(raw_places.len());
         for (raw, form) in raw_places.iter().zip(&place_forms) {
             let id = match place_ids.get(form.as_str()) {
                 Some(id) => *id,
                 None => {
-                    places.push(form.clone());
+                    places.push(Place::new(raw, form.clone()));
                     let id = (places.len() - 1) as u32;
                     place_ids.insert(form.as_str(), id);
                     id
@@ -364,6 +492,7 @@ impl Features {
             if !f.is_split() {
                 if let Some(full) = clean(&r.full_name) {
                     f.tokens = tokens_of.get(full).cloned().unwrap_or_default();
+                    f.whole = true;
                 } else {
                     // Whatever name parts there are, as tokens, so blocking still sees them.
                     f.tokens = [&r.given_name, &r.family_name, &r.patronymic]
@@ -428,10 +557,11 @@ impl Features {
         self.year_total = year_total;
     }
 
-    /// Share of records with a family name having this key (at least one record's worth).
-    pub fn family_tf(&self, key: u64) -> f64 {
+    /// Share of split records with a family name having this key; `None` for a key no split
+    /// record has as its family name (seen only in whole names, whose parts have no known role).
+    pub fn family_tf(&self, key: u64) -> Option<f64> {
         let n = f64::from(self.family_total.max(1));
-        f64::from(self.family_freq.get(&key).copied().unwrap_or(1).max(1)) / n
+        self.family_freq.get(&key).map(|&c| f64::from(c.max(1)) / n)
     }
 
     /// Share of records with a birth year born in `year`.
@@ -440,9 +570,40 @@ impl Features {
         f64::from(self.year_freq.get(&year).copied().unwrap_or(1).max(1)) / n
     }
 
-    /// Share of records with a given name having this key.
-    pub fn given_tf(&self, key: u64) -> f64 {
+    /// Whether a name with this key is more often a family name than a given name among the
+    /// split records (`None` when it is neither, or as often both).
+    pub fn looks_like_family(&self, key: u64) -> Option<bool> {
+        let f = f64::from(self.family_freq.get(&key).copied().unwrap_or(0))
+            / f64::from(self.family_total.max(1));
+        let g = f64::from(self.given_freq.get(&key).copied().unwrap_or(0))
+            / f64::from(self.given_total.max(1));
+        match f.partial_cmp(&g) {
+            Some(std::cmp::Ordering::Greater) => Some(true),
+            Some(std::cmp::Ordering::Less) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Share of split records with a given name having this key (`None` as for
+    /// [`Features::family_tf`]).
+    pub fn given_tf(&self, key: u64) -> Option<f64> {
         let n = f64::from(self.given_total.max(1));
-        f64::from(self.given_freq.get(&key).copied().unwrap_or(1).max(1)) / n
+        self.given_freq.get(&key).map(|&c| f64::from(c.max(1)) / n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patronymic_stems_give_both_readings_where_ambiguous() {
+        assert_eq!(raw_stems("Андреевич"), vec!["андрей", "андре"]);
+        assert_eq!(raw_stems("Вагеевич")[1], "ваге");
+        assert_eq!(raw_stems("Жорич"), vec!["жор", "жора"]);
+        assert_eq!(raw_stems("Грачьич")[1], "грачья");
+        assert_eq!(raw_stems("Арменович"), vec!["армен"]);
+        assert_eq!(raw_stems("Գևորգի"), vec!["գևորգ"]);
+        assert!(raw_stems("Armen").is_empty());
     }
 }

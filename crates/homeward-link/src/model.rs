@@ -206,11 +206,11 @@ impl FittedModel {
         if !self.term_frequencies {
             return (0.0, 0.0, 0.0);
         }
-        let adj = |field: usize, key: Option<u64>, tf: &dyn Fn(u64) -> f64| {
-            key.map_or(0.0, |k| {
+        let adj = |field: usize, key: Option<u64>, tf: &dyn Fn(u64) -> Option<f64>| {
+            key.and_then(tf).map_or(0.0, |tf| {
                 let u = &self.fields[field].u_random;
                 let agree = u[NAME_EXACT as usize] + u[NAME_SAME_KEY as usize];
-                (agree / tf(k)).log2()
+                (agree / tf).log2()
             })
         };
         let date = Field::ALL

@@ -591,11 +591,12 @@ impl ImportWriter for SqlImportWriter {
 }
 
 /// The page cache of an importing SQLite connection, in KiB (1 GiB; the pool's connections
-/// otherwise have 256 MiB).
+/// otherwise have [`POOL_CACHE_KIB`]).
 const IMPORT_CACHE_KIB: u32 = 1024 * 1024;
 
-/// The page cache every SQLite connection of the pool has (`connect_with_keys`), in KiB.
-const POOL_CACHE_KIB: u32 = 256 * 1024;
+/// The page cache every SQLite connection of the pool has (`connect_with_keys`), in KiB
+/// (reads go through a memory map, so this holds mostly pages being written).
+pub(crate) const POOL_CACHE_KIB: u32 = 64 * 1024;
 
 /// Gives the pool's page cache size back to the importing connection.
 async fn restore_cache(tx: &mut Tx, d: Dialect) -> Result<(), StoreError> {

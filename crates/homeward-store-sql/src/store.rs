@@ -89,6 +89,9 @@ pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreE
             url.push_str("?mode=rwc");
         }
     }
+    /// How much of an SQLite file is memory-mapped for reading (SQLite caps it at its
+    /// compile-time maximum, 2 GiB by default).
+    const MMAP_BYTES: u64 = 1 << 33;
     let options = AnyPoolOptions::new()
         .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
         .after_connect(move |conn, _meta| {
@@ -99,13 +102,25 @@ pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreE
                         "PRAGMA foreign_keys = ON",
                         "PRAGMA busy_timeout = 10000",
                         "PRAGMA synchronous = NORMAL",
-                        // Imports insert random (opaque) keys into large B-trees: a small
-                        // page cache turns that into disk traffic, so give it 256 MiB.
-                        "PRAGMA cache_size = -262144",
                         "PRAGMA temp_store = MEMORY",
                     ] {
                         sqlx::query(pragma).execute(&mut *conn).await?;
                     }
+                    // Reads come straight from a memory map of the file rather than through
+                    // each connection's page cache. The pool hands out its connections in
+                    // turn, and a connection whose cache is stale (another one wrote since)
+                    // throws the whole cache away at its next transaction: with 256 MiB
+                    // caches that scan and the re-reads were a quarter of the demo's time.
+                    // The cache keeps what is written; imports enlarge it while they run.
+                    sqlx::query(&format!(
+                        "PRAGMA cache_size = -{}",
+                        crate::import::POOL_CACHE_KIB
+                    ))
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query(&format!("PRAGMA mmap_size = {MMAP_BYTES}"))
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 Ok(())
             })
@@ -610,95 +625,11 @@ impl Store for SqlStore {
     }
 
     async fn visits(&self) -> Result<Vec<Visit>, StoreError> {
-        let rows = self
-            .fetch_all(
-                "SELECT id, place_id, date, organisation, access_all, private_interviews, repeat_allowed, list_provided FROM visits",
-                vec![],
-            )
-            .await?;
-        let mut visits: BTreeMap<String, Visit> = BTreeMap::new();
-        for r in &rows {
-            let v = Visit {
-                id: rows::id(r, "id", "visits", IdKind::Visit)?,
-                place_id: rows::id(r, "place_id", "visits", IdKind::Place)?,
-                date: rows::date(r, "date", "visits")?,
-                organisation: r.try_get("organisation").map_err(q)?,
-                conditions: VisitConditions {
-                    access_all: bool_col(r, "access_all")?,
-                    private_interviews: bool_col(r, "private_interviews")?,
-                    repeat_allowed: bool_col(r, "repeat_allowed")?,
-                    list_provided: bool_col(r, "list_provided")?,
-                },
-                findings: Vec::new(),
-            };
-            visits.insert(v.id.as_str().to_owned(), v);
-        }
-        let rows = self
-            .fetch_all(
-                "SELECT visit_id, position, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings ORDER BY visit_id, position",
-                vec![],
-            )
-            .await?;
-        // Conditions findings are sealed: opened together, and every opened one logged as read.
-        let mut sealed = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let visit_id: String = r.try_get("visit_id").map_err(q)?;
-            let position: i64 = r.try_get("position").map_err(q)?;
-            sealed.push((
-                format!("{visit_id}:{position}"),
-                "conditions",
-                r.try_get::<Option<String>, _>("conditions").map_err(q)?,
-            ));
-        }
-        let read: Vec<String> = sealed
-            .iter()
-            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
-            .map(|(id, _, _)| id.clone())
-            .collect();
-        let mut conditions = crate::crypto::open_values(
-            &self.pool,
-            self.dialect,
-            &self.keys,
-            "visit_findings",
-            sealed,
-        )
-        .await?
-        .into_iter();
-        for r in &rows {
-            let visit_id: String = r.try_get("visit_id").map_err(q)?;
-            let items: String = r.try_get("items").map_err(q)?;
-            let count = |c: &'static str| -> Result<u32, StoreError> {
-                let n: i64 = r.try_get(c).map_err(q)?;
-                u32::try_from(n).map_err(|_| StoreError::Corrupt {
-                    table: "visit_findings",
-                    column: c,
-                })
-            };
-            let f = VisitFinding {
-                person_id: rows::opt_id(r, "person_id", "visit_findings", IdKind::Person)?,
-                // Health findings are sealed and read one at a time, logged, by the roles
-                // allowed to (TrustStore::finding_health); the bulk read never carries them.
-                health: None,
-                items: serde_json::from_str(&items).map_err(|_| StoreError::Corrupt {
-                    table: "visit_findings",
-                    column: "items",
-                })?,
-                messages_collected: count("messages_collected")?,
-                messages_delivered: count("messages_delivered")?,
-                family_call: bool_col(r, "family_call")?,
-                consent_share_with_family: bool_col(r, "consent_share_with_family")?,
-                conditions: conditions.next().flatten(),
-                consent_representations: bool_col(r, "consent_representations")?,
-                consent_reports: bool_col(r, "consent_reports")?,
-            };
-            if let Some(v) = visits.get_mut(&visit_id) {
-                v.findings.push(f);
-            }
-        }
-        self.note_reads("visit_findings", &read).await?;
-        let mut out: Vec<Visit> = visits.into_values().collect();
-        out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
-        Ok(out)
+        self.visits_where(None).await
+    }
+
+    async fn visits_of(&self, person: &Id) -> Result<Vec<Visit>, StoreError> {
+        self.visits_where(Some(person)).await
     }
 
     async fn name_vocabulary(
@@ -832,6 +763,109 @@ impl SqlStore {
         let mut read = read;
         read.dedup();
         self.note_reads("records", &read).await?;
+        Ok(out)
+    }
+}
+
+impl SqlStore {
+    /// All visits, or those that saw `person` with only that person's findings.
+    async fn visits_where(&self, person: Option<&Id>) -> Result<Vec<Visit>, StoreError> {
+        let (visit_filter, finding_filter, binds) = match person {
+            Some(p) => (
+                " WHERE id IN (SELECT visit_id FROM visit_findings WHERE person_id = ?)",
+                " WHERE person_id = ?",
+                vec![Val::from(p.as_str())],
+            ),
+            None => ("", "", vec![]),
+        };
+        let rows = self
+            .fetch_all(
+                &format!("SELECT id, place_id, date, organisation, access_all, private_interviews, repeat_allowed, list_provided FROM visits{visit_filter}"),
+                binds.clone(),
+            )
+            .await?;
+        let mut visits: BTreeMap<String, Visit> = BTreeMap::new();
+        for r in &rows {
+            let v = Visit {
+                id: rows::id(r, "id", "visits", IdKind::Visit)?,
+                place_id: rows::id(r, "place_id", "visits", IdKind::Place)?,
+                date: rows::date(r, "date", "visits")?,
+                organisation: r.try_get("organisation").map_err(q)?,
+                conditions: VisitConditions {
+                    access_all: bool_col(r, "access_all")?,
+                    private_interviews: bool_col(r, "private_interviews")?,
+                    repeat_allowed: bool_col(r, "repeat_allowed")?,
+                    list_provided: bool_col(r, "list_provided")?,
+                },
+                findings: Vec::new(),
+            };
+            visits.insert(v.id.as_str().to_owned(), v);
+        }
+        let rows = self
+            .fetch_all(
+                &format!("SELECT visit_id, position, person_id, items, messages_collected, messages_delivered, family_call, consent_share_with_family, conditions, consent_representations, consent_reports FROM visit_findings{finding_filter} ORDER BY visit_id, position"),
+                binds,
+            )
+            .await?;
+        // Conditions findings are sealed: opened together, and every opened one logged as read.
+        let mut sealed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let visit_id: String = r.try_get("visit_id").map_err(q)?;
+            let position: i64 = r.try_get("position").map_err(q)?;
+            sealed.push((
+                format!("{visit_id}:{position}"),
+                "conditions",
+                r.try_get::<Option<String>, _>("conditions").map_err(q)?,
+            ));
+        }
+        let read: Vec<String> = sealed
+            .iter()
+            .filter(|(_, _, v)| v.as_deref().is_some_and(crate::crypto::is_sealed))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        let mut conditions = crate::crypto::open_values(
+            &self.pool,
+            self.dialect,
+            &self.keys,
+            "visit_findings",
+            sealed,
+        )
+        .await?
+        .into_iter();
+        for r in &rows {
+            let visit_id: String = r.try_get("visit_id").map_err(q)?;
+            let items: String = r.try_get("items").map_err(q)?;
+            let count = |c: &'static str| -> Result<u32, StoreError> {
+                let n: i64 = r.try_get(c).map_err(q)?;
+                u32::try_from(n).map_err(|_| StoreError::Corrupt {
+                    table: "visit_findings",
+                    column: c,
+                })
+            };
+            let f = VisitFinding {
+                person_id: rows::opt_id(r, "person_id", "visit_findings", IdKind::Person)?,
+                // Health findings are sealed and read one at a time, logged, by the roles
+                // allowed to (TrustStore::finding_health); the bulk read never carries them.
+                health: None,
+                items: serde_json::from_str(&items).map_err(|_| StoreError::Corrupt {
+                    table: "visit_findings",
+                    column: "items",
+                })?,
+                messages_collected: count("messages_collected")?,
+                messages_delivered: count("messages_delivered")?,
+                family_call: bool_col(r, "family_call")?,
+                consent_share_with_family: bool_col(r, "consent_share_with_family")?,
+                conditions: conditions.next().flatten(),
+                consent_representations: bool_col(r, "consent_representations")?,
+                consent_reports: bool_col(r, "consent_reports")?,
+            };
+            if let Some(v) = visits.get_mut(&visit_id) {
+                v.findings.push(f);
+            }
+        }
+        self.note_reads("visit_findings", &read).await?;
+        let mut out: Vec<Visit> = visits.into_values().collect();
+        out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
         Ok(out)
     }
 }

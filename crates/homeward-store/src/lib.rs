@@ -290,6 +290,10 @@ pub trait Store: Send + Sync + BrowseStore + LinkageStore + MonitoringStore + Tr
     /// All visits with findings, by date.
     async fn visits(&self) -> Result<Vec<Visit>, StoreError>;
 
+    /// The visits that saw `person`, by date, each with only that person's findings: what
+    /// a person page or an answer to a family needs, without reading every visit.
+    async fn visits_of(&self, person: &Id) -> Result<Vec<Visit>, StoreError>;
+
     /// Name parts of the search vocabulary holding any of `keys`, or whose trigrams among
     /// `grams` weigh `min_shared` or more (see `homeward_names::IndexQuery`), sorted.
     async fn name_vocabulary(

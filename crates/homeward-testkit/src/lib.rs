@@ -285,9 +285,22 @@ async fn change_sets_round_trip(store: &dyn Store) {
     }
     assert_eq!(
         visits,
-        vec![without_health],
+        vec![without_health.clone()],
         "health findings are read one at a time"
     );
+    assert_eq!(
+        store.visits_of(&person).await.unwrap(),
+        vec![without_health],
+        "the person's own visits"
+    );
+    let names = store.all_person_names().await.unwrap();
+    let other = names.iter().find(|(p, _)| *p != person).map(|(p, _)| p);
+    if let Some(other) = other {
+        assert!(
+            store.visits_of(other).await.unwrap().is_empty(),
+            "a person no visit saw has no visits"
+        );
+    }
     assert_eq!(store.places().await.unwrap().len(), 1);
 }
 

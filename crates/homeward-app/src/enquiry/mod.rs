@@ -628,7 +628,7 @@ pub async fn what_is_known(
     let mut last_seen: Option<(PartialDate, Id, bool)> = None;
     let mut last_contact: Option<PartialDate> = None;
     for v in store
-        .visits()
+        .visits_of(person)
         .await?
         .into_iter()
         .filter(|v| v.date.earliest_day() <= cutoff)

@@ -221,3 +221,100 @@ fn an_oversized_rule_is_skipped_with_a_warning() {
         .any(|w| w.contains("rule skipped")));
     assert!(out.report.blocking.iter().any(|r| r.skipped));
 }
+
+#[test]
+fn western_armenian_spellings_of_one_part_are_blocked_on_the_other() {
+    use homeward_link::{LinkRecord, PartialDate};
+    let rec = |given: &str, family: Option<&str>, year: u16| LinkRecord {
+        given_name: family.map(|_| given.to_owned()),
+        family_name: family.map(str::to_owned),
+        full_name: family.is_none().then(|| given.to_owned()),
+        birth_date: PartialDate::new(year, None, None),
+        ..LinkRecord::default()
+    };
+    let records = vec![
+        rec("Melkon", Some("Davtyan"), 1992),
+        rec("Tavitian Melkon", None, 1992),
+        rec("Kristine", Some("Sargsyan"), 1938),
+        rec("Christine Sarkissian", None, 1938),
+        rec("Nikolay", Some("Kirakosyan"), 2003),
+        rec("Nikolay Guiragosian", None, 2003),
+    ];
+    let linker = Linker::new(&records, config()).unwrap();
+    let cands = linker.candidates();
+    for pair in [(0, 1), (2, 3), (4, 5)] {
+        assert!(
+            cands.contains(&pair) || cands.contains(&(pair.1, pair.0)),
+            "{pair:?} not blocked: {cands:?}"
+        );
+    }
+}
+
+#[test]
+fn whole_names_get_term_frequencies_by_the_role_their_parts_take() {
+    use homeward_link::{LinkRecord, PartialDate};
+    let split = |given: &str, family: &str, year: u16| LinkRecord {
+        given_name: Some(given.to_owned()),
+        family_name: Some(family.to_owned()),
+        birth_date: PartialDate::new(year, None, None),
+        ..LinkRecord::default()
+    };
+    let whole = |name: &str, year: u16| LinkRecord {
+        full_name: Some(name.to_owned()),
+        birth_date: PartialDate::new(year, None, None),
+        ..LinkRecord::default()
+    };
+    // Grigoryan is a common family name, Tadevosyan a rare one; given names vary.
+    let givens = [
+        "Armen", "Davit", "Hayk", "Gevorg", "Narek", "Tigran", "Aram", "Levon",
+    ];
+    let mut records: Vec<LinkRecord> = (0..40)
+        .map(|k| split(givens[k % givens.len()], "Grigoryan", 1950 + k as u16))
+        .collect();
+    records.push(split("Suren", "Tadevosyan", 1940));
+    records.push(whole("Armen Grigoryan", 2001));
+    records.push(whole("Grigoryan Armen", 2001));
+    records.push(whole("Suren Tadevosyan", 1941));
+    records.push(whole("Tadevosyan Suren", 1941));
+    let linker = Linker::new(&records, config()).unwrap();
+    let model = linker.fit();
+    let n = records.len();
+    let family = |i: usize, j: usize| {
+        let e = linker.explain(&model, i, j).unwrap();
+        e.fields
+            .iter()
+            .find(|f| f.field == Field::FamilyName)
+            .map(|f| f.tf_adjustment)
+            .unwrap()
+    };
+    let (common, rare) = (family(n - 4, n - 3), family(n - 2, n - 1));
+    assert!(common < 0.0, "common surname adjustment {common}");
+    assert!(rare > common, "rare {rare} common {common}");
+}
+
+#[test]
+fn a_missing_given_name_is_missing_not_different() {
+    use homeward_link::LinkRecord;
+    let rec = |given: Option<&str>, family: &str, patronymic: &str| LinkRecord {
+        given_name: given.map(str::to_owned),
+        family_name: Some(family.to_owned()),
+        patronymic: Some(patronymic.to_owned()),
+        ..LinkRecord::default()
+    };
+    let records = vec![
+        rec(None, "Grigoryan", "Tatul"),
+        rec(Some("Հայրապետ"), "Գրիգորյան", "Տաթուլ"),
+        LinkRecord {
+            full_name: Some("Hayrapet Tatuli Grigoryan".to_owned()),
+            ..LinkRecord::default()
+        },
+    ];
+    let linker = Linker::new(&records, config()).unwrap();
+    let model = linker.fit();
+    for other in [1, 2] {
+        let e = linker.explain(&model, 0, other).unwrap();
+        let level = |f: Field| e.fields.iter().find(|x| x.field == f).unwrap().level;
+        assert_eq!(level(Field::GivenName), None, "record {other}");
+        assert_eq!(level(Field::FamilyName), Some(4), "record {other}");
+    }
+}
