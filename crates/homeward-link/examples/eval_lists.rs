@@ -57,13 +57,27 @@ fn main() -> Result<(), Box<dyn Error>> {
     for r in &mut records {
         r.source = 0;
     }
-    let config = LinkConfig {
+    let mut config = LinkConfig {
         threshold,
         estimate_u_by_em: std::env::var("U_BY_EM").is_ok(),
         ..LinkConfig::default()
     };
+    // Blocking limits to try (MAX_BUCKET, WINDOW).
+    if let Some(v) = std::env::var("MAX_BUCKET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.limits.max_bucket = v;
+    }
+    if let Some(v) = std::env::var("WINDOW").ok().and_then(|v| v.parse().ok()) {
+        config.limits.window = v;
+    }
     let t = std::time::Instant::now();
     let linker = Linker::new(&records, config)?;
+    eprintln!(
+        "features and blocking in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let out = linker.run(None);
     eprintln!("linked in {:.1} s", t.elapsed().as_secs_f64());
     for w in &out.report.warnings {

@@ -114,13 +114,17 @@ impl BlockingRule {
 
     fn keys(self, f: &Features, r: &RecordFeatures, out: &mut Vec<u64>) {
         let tag = self as u64;
+        // FNV-1a of the tag and the parts' little-endian bytes (what `stable_hash` gives on
+        // their concatenation), without building the byte string.
         let mix = |parts: &[u64]| {
-            let mut bytes = Vec::with_capacity(8 * (parts.len() + 1));
-            bytes.extend_from_slice(&tag.to_le_bytes());
-            for p in parts {
-                bytes.extend_from_slice(&p.to_le_bytes());
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for x in std::iter::once(&tag).chain(parts) {
+                for b in x.to_le_bytes() {
+                    h ^= u64::from(b);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
             }
-            stable_hash(&bytes)
+            h
         };
         let key = |u: &u32| f.names[*u as usize].key;
         // Unsplit names contribute at most their first four tokens, to bound the key count.
@@ -284,7 +288,8 @@ pub struct RuleReport {
     pub pairs: u64,
     /// Pairs that no earlier rule had produced.
     pub new_pairs: u64,
-    /// Buckets dropped because they held more than `max_bucket` records.
+    /// Buckets larger than `max_bucket` records, paired within a sorted window instead of in
+    /// full (see [`BlockingLimits::window`]); none is dropped.
     pub dropped_buckets: u64,
     /// Whether the whole rule was skipped because it would have produced too many pairs.
     pub skipped: bool,
@@ -293,19 +298,48 @@ pub struct RuleReport {
 /// Limits of blocking.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BlockingLimits {
-    /// Buckets larger than this are dropped with a warning (they carry little evidence).
+    /// Buckets larger than this are not paired in full (that grows with the square of the
+    /// input on common names): their records are sorted by further keys (given and family
+    /// keys, patronymic stem, day and month of birth; then patronymic and date first) and
+    /// each is paired with its `window - 1` next neighbours in each order, with a warning.
     pub max_bucket: usize,
+    /// Width of the sorted window in oversized buckets (see `max_bucket`).
+    #[serde(default = "default_window")]
+    pub window: usize,
     /// A rule that would produce more pairs than this is skipped with a warning.
     pub max_pairs_per_rule: u64,
+}
+
+fn default_window() -> usize {
+    BlockingLimits::default().window
 }
 
 impl Default for BlockingLimits {
     fn default() -> Self {
         BlockingLimits {
-            max_bucket: 300,
+            max_bucket: 20,
+            window: 4,
             max_pairs_per_rule: 50_000_000,
         }
     }
+}
+
+/// Sort keys of a record inside an oversized bucket: given key, family key, patronymic stem,
+/// day and month of birth (missing: last).
+type Signature = [u64; 4];
+
+fn signature(f: &Features, r: &RecordFeatures) -> Signature {
+    let key = |u: Option<&u32>| u.map_or(u64::MAX, |u| f.names[*u as usize].key);
+    let md = r
+        .birth
+        .and_then(|d| Some(u64::from(d.month?) << 8 | u64::from(d.day?)))
+        .unwrap_or(u64::MAX);
+    [
+        key(r.given_candidates().first()),
+        key(r.family_candidates().last()),
+        r.patronymic.map_or(u64::MAX, |p| f.names[p as usize].stem),
+        md,
+    ]
 }
 
 fn wanted(mode: LinkMode, a: u32, b: u32) -> bool {
@@ -328,6 +362,7 @@ pub(crate) fn block(
     limits: BlockingLimits,
 ) -> Blocked {
     let recs = &features.records;
+    let signatures: Vec<Signature> = recs.par_iter().map(|r| signature(features, r)).collect();
     let mut union: Vec<u64> = Vec::new();
     let mut masks: Vec<u16> = Vec::new();
     let mut reports = Vec::new();
@@ -338,6 +373,7 @@ pub(crate) fn block(
         entries.par_sort_unstable();
         // Bucket boundaries, and a count of the pairs the rule would make, before making any.
         let mut buckets: Vec<(usize, usize)> = Vec::new();
+        let mut windowed: Vec<(usize, usize)> = Vec::new();
         let mut dropped = 0u64;
         let mut expected = 0u64;
         let mut start = 0;
@@ -350,6 +386,9 @@ pub(crate) fn block(
             let n = end - start;
             if n > limits.max_bucket {
                 dropped += 1;
+                // Two sorted orders, `window - 1` neighbours each.
+                expected += 2 * (n as u64) * (limits.window.max(1) as u64 - 1);
+                windowed.push((start, end));
             } else if n > 1 {
                 expected += pair_count(recs, &entries[start..end], mode, rule);
                 buckets.push((start, end));
@@ -358,9 +397,11 @@ pub(crate) fn block(
         }
         if dropped > 0 {
             warnings.push(format!(
-                "blocking rule {}: {dropped} bucket(s) larger than {} records dropped",
+                "blocking rule {}: {dropped} bucket(s) larger than {} records, each paired \
+                 only within a sorted window of {} (the key is too common to pair in full)",
                 rule.name(),
-                limits.max_bucket
+                limits.max_bucket,
+                limits.window
             ));
         }
         if expected > limits.max_pairs_per_rule {
@@ -381,6 +422,10 @@ pub(crate) fn block(
         let mut pairs: Vec<u64> = buckets
             .par_iter()
             .flat_map_iter(|&(s, e)| bucket_pairs(recs, &entries[s..e], mode, rule).into_iter())
+            .chain(windowed.par_iter().flat_map_iter(|&(s, e)| {
+                window_pairs(recs, &signatures, &entries[s..e], mode, rule, limits.window)
+                    .into_iter()
+            }))
             .collect();
         pairs.par_sort_unstable();
         pairs.dedup();
@@ -433,6 +478,45 @@ fn bucket_pairs(
             {
                 let (i, j) = if a < b { (a, b) } else { (b, a) };
                 out.push(u64::from(i) << 32 | u64::from(j));
+            }
+        }
+    }
+    out
+}
+
+/// The pairs of an oversized bucket: its records sorted by their signature (then by the
+/// signature rotated to put patronymic and date first), each paired with the next
+/// `window - 1` records of each order. Ties fall back to the canonical record index, so the
+/// pairs never depend on input order or threads.
+fn window_pairs(
+    recs: &[RecordFeatures],
+    signatures: &[Signature],
+    bucket: &[(u64, u32)],
+    mode: LinkMode,
+    rule: BlockingRule,
+    window: usize,
+) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut members: Vec<u32> = bucket.iter().map(|&(_, i)| i).collect();
+    for pass in 0..2 {
+        let sort_key = |i: u32| {
+            let s = signatures[i as usize];
+            let k = if pass == 0 {
+                s
+            } else {
+                [s[2], s[3], s[0], s[1]]
+            };
+            (k, i)
+        };
+        members.sort_unstable_by_key(|&i| sort_key(i));
+        for (x, &a) in members.iter().enumerate() {
+            for &b in members[x + 1..].iter().take(window.saturating_sub(1)) {
+                if a != b
+                    && wanted(mode, recs[a as usize].source, recs[b as usize].source)
+                    && rule.pairs(&recs[a as usize], &recs[b as usize])
+                {
+                    out.push(u64::from(a.min(b)) << 32 | u64::from(a.max(b)));
+                }
             }
         }
     }

@@ -441,7 +441,20 @@ impl Linker {
             // Scoring uses u from random pairs and the share of matches among all possible
             // pairs (EM over the population with m and u fixed, pairs outside blocking taken
             // as non-matches), so that the weights mean the same whatever the blocking.
-            let lambda = population_lambda(&flat, &full.m, &u_random, self.possible_pairs());
+            //
+            // That fixed point collapses to its floor at a million records (candidates full
+            // of namesakes, year-only dates: too little evidence per pair to outweigh a prior
+            // of 2^-19, so the expected matches shrink with the prior), so it is bounded below
+            // by the matches the full EM found among the candidates, spread over all possible
+            // pairs (blocking keeps nearly every match).
+            let possible = self.possible_pairs();
+            let candidates: f64 = flat.iter().map(|(_, c)| *c as f64).sum();
+            let floor = if possible > 0.0 {
+                (full.lambda * candidates / possible).min(0.5)
+            } else {
+                0.0
+            };
+            let lambda = population_lambda(&flat, &full.m, &u_random, possible).max(floor);
             (full.m, u_random.clone(), lambda)
         };
         FittedModel {

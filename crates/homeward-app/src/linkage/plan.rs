@@ -168,7 +168,7 @@ pub fn plan_links(
     for r in linker.blocking_report() {
         if r.skipped || r.dropped_buckets > 0 {
             summary.warnings.push(format!(
-                "blocking rule {}: {} oversized block(s) dropped{}",
+                "blocking rule {}: {} oversized block(s) paired only within a sorted window{}",
                 r.rule.name(),
                 r.dropped_buckets,
                 if r.skipped { ", rule skipped" } else { "" }

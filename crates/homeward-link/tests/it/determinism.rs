@@ -63,3 +63,41 @@ fn thread_count_changes_nothing() {
     assert_eq!(canon(&s.records, &one), canon(&s.records, &four));
     assert_eq!(one.model, two.model);
 }
+
+/// Oversized buckets (paired within a sorted window) give the same pairs and clusters
+/// whatever the input order or thread count, and grow linearly.
+#[test]
+fn windowed_buckets_are_deterministic_and_linear() {
+    let s = generate(300, 2, 7);
+    let mut config = LinkConfig {
+        u_sample_pairs: 50_000,
+        ..LinkConfig::default()
+    };
+    config.limits.max_bucket = 3;
+    config.limits.window = 2;
+    let run = |records: &[LinkRecord], threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| link(records, config.clone(), None).unwrap())
+    };
+    let one = run(&s.records, 1);
+    assert!(one
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.contains("sorted window")));
+    assert!(one.report.blocking.iter().any(|r| r.dropped_buckets > 0));
+    // Buckets of at most 3 records paired in full, larger ones within a window of 2 in two
+    // orders: at most 2 pairs per record and key.
+    let n = s.records.len() as u64;
+    for r in &one.report.blocking {
+        assert!(r.pairs <= 8 * 2 * n, "{:?}: {}", r.rule, r.pairs);
+    }
+    let mut shuffled = s.records.clone();
+    shuffled.shuffle(&mut ChaCha8Rng::seed_from_u64(5));
+    let two = run(&shuffled, 2);
+    assert_eq!(canon(&s.records, &one), canon(&shuffled, &two));
+    assert_eq!(one.model, two.model);
+}
