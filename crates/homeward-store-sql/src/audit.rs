@@ -176,14 +176,24 @@ pub(crate) async fn shapes(conn: &mut AnyConnection) -> Result<Vec<Shape>, Store
     .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for name in names {
-        if UNAUDITED.contains(&name.as_str()) || !safe_ident(&name) {
-            continue;
-        }
-        if let Some(shape) = shape(conn, d, &name).await? {
+        if let Some(shape) = audited_shape(conn, d, &name).await? {
             out.push(shape);
         }
     }
     Ok(out)
+}
+
+/// The shape of `table` if it is audited: not one of [`UNAUDITED`], and a name safe to
+/// put in SQL.
+async fn audited_shape(
+    conn: &mut AnyConnection,
+    d: Dialect,
+    table: &str,
+) -> Result<Option<Shape>, StoreError> {
+    if UNAUDITED.contains(&table) || !safe_ident(table) {
+        return Ok(None);
+    }
+    shape(conn, d, table).await
 }
 
 /// The shape of one audited table (`None` when it is not audited).
@@ -731,10 +741,7 @@ pub(crate) async fn flush(tx: &mut crate::tx::Tx) -> Result<(), StoreError> {
     // person page) touches none, and reading all sixteen shapes cost it 17 queries.
     let mut all_shapes: HashMap<String, Shape> = HashMap::new();
     for table in by_table.keys() {
-        if UNAUDITED.contains(&table.as_str()) || !safe_ident(table) {
-            continue;
-        }
-        if let Some(shape) = shape(conn, d, table).await? {
+        if let Some(shape) = audited_shape(conn, d, table).await? {
             all_shapes.insert(table.clone(), shape);
         }
     }
