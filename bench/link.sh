@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 OUT=$ROOT/target/bench-link
 VENV=$ROOT/target/bench-venv
-export CARGO_TARGET_DIR=$ROOT/target/homeward-link
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target/homeward-link}
 mkdir -p "$OUT"
 THRESHOLD=${THRESHOLD:-0.5}
 

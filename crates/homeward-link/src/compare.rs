@@ -135,6 +135,27 @@ pub(crate) struct Comparison {
     pub birth_year: Option<u16>,
 }
 
+/// A comparison as kept for every candidate pair between fitting and scoring: the pattern and
+/// the frequencies its term-frequency adjustments need, so that each pair is compared once
+/// (the comparison is most of a run's time at a million records). 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Compact {
+    pub pattern: Pattern,
+    /// Records sharing the agreeing given-name key, family-name key and birth year (see
+    /// [`Features::tf_counts`]); 0 where the field does not agree or has no frequency.
+    pub counts: [u32; 3],
+}
+
+impl Comparison {
+    /// The compact form of this comparison.
+    pub fn compact(&self, features: &Features) -> Compact {
+        Compact {
+            pattern: self.pattern,
+            counts: features.tf_counts(self),
+        }
+    }
+}
+
 thread_local! {
     /// Levels of name-unit pairs already compared on this thread: names repeat, so most
     /// comparisons of a large run are cache hits. The level is a pure function of the pair,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocking::{block, BlockingLimits, BlockingRule, LinkMode, RuleReport};
 use crate::cluster::cluster;
-use crate::compare::{compare, Field, Pattern, FIELDS, MISSING};
+use crate::compare::{compare, Compact, Field, Pattern, FIELDS, MISSING};
 use crate::error::LinkError;
 use crate::features::Features;
 use crate::model::{
@@ -146,6 +146,9 @@ pub struct Linker {
     distinct: Vec<u32>,
     /// Per canonical position: whether the record is one of `distinct`.
     is_distinct: Vec<bool>,
+    /// The comparison of each candidate pair, made once on first use (fitting and scoring
+    /// both need every pair).
+    compared: std::sync::OnceLock<Vec<Compact>>,
 }
 
 fn canonical_cmp(a: &LinkRecord, b: &LinkRecord) -> Ordering {
@@ -226,6 +229,7 @@ impl Linker {
             warnings,
             distinct,
             is_distinct,
+            compared: std::sync::OnceLock::new(),
         })
     }
 
@@ -256,18 +260,19 @@ impl Linker {
     /// distinct records, sorted. Pairs involving a repeated row are left out so that an exact
     /// duplicate changes neither the counts nor, therefore, the fitted model.
     fn histogram(&self) -> Vec<((Pattern, u16), u64)> {
+        let compared = self.compared();
         let maps = self
             .candidates
             .par_chunks(1 << 14)
             .zip(self.masks.par_chunks(1 << 14))
-            .map(|(chunk, masks)| {
+            .zip(compared.par_chunks(1 << 14))
+            .map(|((chunk, masks), compared)| {
                 let mut h: HashMap<(Pattern, u16), u64> = HashMap::new();
-                for (&(i, j), &mask) in chunk.iter().zip(masks) {
+                for ((&(i, j), &mask), c) in chunk.iter().zip(masks).zip(compared) {
                     if !(self.is_distinct[i as usize] && self.is_distinct[j as usize]) {
                         continue;
                     }
-                    *h.entry((compare(&self.features, i, j).pattern, mask))
-                        .or_default() += 1;
+                    *h.entry((c.pattern, mask)).or_default() += 1;
                 }
                 h
             })
@@ -280,6 +285,16 @@ impl Linker {
         let mut hist: Vec<((Pattern, u16), u64)> = maps.into_iter().collect();
         hist.sort_unstable();
         hist
+    }
+
+    /// The comparison of every candidate pair, in candidate order (made on first call).
+    fn compared(&self) -> &[Compact] {
+        self.compared.get_or_init(|| {
+            self.candidates
+                .par_iter()
+                .map(|&(i, j)| compare(&self.features, i, j).compact(&self.features))
+                .collect()
+        })
     }
 
     /// Number of pairs the mode allows among distinct records (the population of pairs).
@@ -481,11 +496,12 @@ impl Linker {
 
     /// Scores every candidate pair with `model`, in canonical order.
     pub fn score(&self, model: &FittedModel) -> Vec<ScoredPair> {
+        let scorer = model.scorer(&self.features);
         self.candidates
             .par_iter()
-            .map(|&(i, j)| {
-                let c = compare(&self.features, i, j);
-                let weight = model.weight(&self.features, &c);
+            .zip(self.compared().par_iter())
+            .map(|(&(i, j), c)| {
+                let weight = scorer.weight(c);
                 ScoredPair {
                     left: self.order[i as usize],
                     right: self.order[j as usize],
@@ -526,8 +542,8 @@ impl Linker {
     }
 
     /// Runs everything: fits a model unless one is given, scores, clusters. Memory stays
-    /// at a few bytes per candidate pair: only pairs at or above the threshold are kept
-    /// with their comparison patterns.
+    /// at about 50 bytes per candidate pair (the pair, its rule mask, its compact comparison,
+    /// its weight and probability); only pairs at or above the threshold are returned.
     pub fn run(&self, model: Option<FittedModel>) -> LinkOutput {
         let mut warnings = self.warnings.clone();
         let model = model.unwrap_or_else(|| self.fit());
@@ -537,33 +553,28 @@ impl Linker {
                 model.em_iterations
             ));
         }
-        let probs: Vec<f64> = self
-            .candidates
-            .par_iter()
-            .map(|&(i, j)| {
-                probability(model.weight(&self.features, &compare(&self.features, i, j)))
-            })
-            .collect();
+        let compared = self.compared();
+        let scorer = model.scorer(&self.features);
+        let weights: Vec<f64> = compared.par_iter().map(|c| scorer.weight(c)).collect();
+        let probs: Vec<f64> = weights.par_iter().map(|&w| probability(w)).collect();
         let clusters = self.cluster_ranked(&self.candidates, &probs);
         let threshold = self.config.threshold;
         let pairs: Vec<ScoredPair> = self
             .candidates
             .par_iter()
-            .zip(probs.par_iter())
-            .filter(|(_, &p)| p >= threshold)
-            .map(|(&(i, j), _)| {
-                let c = compare(&self.features, i, j);
-                let weight = model.weight(&self.features, &c);
-                ScoredPair {
-                    left: self.order[i as usize],
-                    right: self.order[j as usize],
-                    weight,
-                    probability: probability(weight),
-                    pattern: c.pattern,
-                }
+            .zip(compared.par_iter())
+            .zip(weights.par_iter().zip(probs.par_iter()))
+            .filter(|(_, (_, &p))| p >= threshold)
+            .map(|((&(i, j), c), (&weight, &probability))| ScoredPair {
+                left: self.order[i as usize],
+                right: self.order[j as usize],
+                weight,
+                probability,
+                pattern: c.pattern,
             })
             .collect();
         drop(probs);
+        drop(weights);
         let distinct_patterns = {
             let mut p: Vec<Pattern> = pairs.iter().map(|s| s.pattern).collect();
             p.par_sort_unstable();

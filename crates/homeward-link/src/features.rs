@@ -557,17 +557,21 @@ impl Features {
         self.year_total = year_total;
     }
 
-    /// Share of split records with a family name having this key; `None` for a key no split
-    /// record has as its family name (seen only in whole names, whose parts have no known role).
-    pub fn family_tf(&self, key: u64) -> Option<f64> {
-        let n = f64::from(self.family_total.max(1));
-        self.family_freq.get(&key).map(|&c| f64::from(c.max(1)) / n)
-    }
-
-    /// Share of records with a birth year born in `year`.
-    pub fn year_tf(&self, year: u16) -> f64 {
-        let n = f64::from(self.year_total.max(1));
-        f64::from(self.year_freq.get(&year).copied().unwrap_or(1).max(1)) / n
+    /// The frequencies behind a comparison's term-frequency adjustments: records with the
+    /// agreeing given-name key, with the agreeing family-name key, born in the shared year
+    /// (each 0 where there is none). Names count among split records only: a key seen only
+    /// in whole names, whose parts have no known role, has no frequency.
+    pub(crate) fn tf_counts(&self, c: &crate::compare::Comparison) -> [u32; 3] {
+        let name = |freq: &HashMap<u64, u32>, key: Option<u64>| {
+            key.and_then(|k| freq.get(&k)).map_or(0, |&c| c.max(1))
+        };
+        [
+            name(&self.given_freq, c.given_key),
+            name(&self.family_freq, c.family_key),
+            c.birth_year.map_or(0, |y| {
+                self.year_freq.get(&y).copied().unwrap_or(1).max(1)
+            }),
+        ]
     }
 
     /// Whether a name with this key is more often a family name than a given name among the
@@ -584,12 +588,6 @@ impl Features {
         }
     }
 
-    /// Share of split records with a given name having this key (`None` as for
-    /// [`Features::family_tf`]).
-    pub fn given_tf(&self, key: u64) -> Option<f64> {
-        let n = f64::from(self.given_total.max(1));
-        self.given_freq.get(&key).map(|&c| f64::from(c.max(1)) / n)
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocking::LinkMode;
 use crate::compare::{
-    compare, upgrade_date_levels, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING,
+    compare, upgrade_date_levels, Compact, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING,
     NAME_EXACT, NAME_SAME_KEY,
 };
 use crate::error::LinkError;
@@ -203,28 +203,38 @@ impl FittedModel {
     /// as names: among detainees most are of conscription age, so sharing the year 2002 says
     /// far less than sharing 1950.
     pub(crate) fn tf_adjustments(&self, features: &Features, c: &Comparison) -> (f64, f64, f64) {
+        self.tf_from_counts(features, &features.tf_counts(c))
+    }
+
+    /// [`FittedModel::tf_adjustments`] from the frequencies of [`Features::tf_counts`].
+    fn tf_from_counts(&self, features: &Features, counts: &[u32; 3]) -> (f64, f64, f64) {
         if !self.term_frequencies {
             return (0.0, 0.0, 0.0);
         }
-        let adj = |field: usize, key: Option<u64>, tf: &dyn Fn(u64) -> Option<f64>| {
-            key.and_then(tf).map_or(0.0, |tf| {
-                let u = &self.fields[field].u_random;
-                let agree = u[NAME_EXACT as usize] + u[NAME_SAME_KEY as usize];
-                (agree / tf).log2()
-            })
+        let adj = |field: usize, count: u32, total: u32| {
+            if count == 0 {
+                return 0.0;
+            }
+            let tf = f64::from(count) / f64::from(total.max(1));
+            let u = &self.fields[field].u_random;
+            let agree = u[NAME_EXACT as usize] + u[NAME_SAME_KEY as usize];
+            (agree / tf).log2()
         };
         let date = Field::ALL
             .iter()
             .position(|f| *f == Field::BirthDate)
             .unwrap_or(4);
-        let year = c.birth_year.map_or(0.0, |y| {
+        let year = if counts[2] == 0 {
+            0.0
+        } else {
             let u = &self.fields[date].u_random;
             let agree: f64 = u[DATE_SAME_YEAR as usize..].iter().sum();
-            (agree / features.year_tf(y)).log2()
-        });
+            let tf = f64::from(counts[2]) / f64::from(features.year_total.max(1));
+            (agree / tf).log2()
+        };
         (
-            adj(0, c.given_key, &|k| features.given_tf(k)),
-            adj(1, c.family_key, &|k| features.family_tf(k)),
+            adj(0, counts[0], features.given_total),
+            adj(1, counts[1], features.family_total),
             year,
         )
     }
@@ -233,6 +243,43 @@ impl FittedModel {
     pub(crate) fn weight(&self, features: &Features, c: &Comparison) -> f64 {
         let (g, f, y) = self.tf_adjustments(features, c);
         self.pattern_weight(&c.pattern) + g + f + y
+    }
+
+    /// A scorer of compact comparisons: the same weights as [`FittedModel::weight`], with the
+    /// per-level log ratios looked up instead of computed per pair.
+    pub(crate) fn scorer<'a>(&'a self, features: &'a Features) -> Scorer<'a> {
+        Scorer {
+            model: self,
+            features,
+            prior: self.prior_weight(),
+            level_weights: self
+                .fields
+                .iter()
+                .map(|p| p.m.iter().zip(&p.u).map(|(m, u)| (m / u).log2()).collect())
+                .collect(),
+        }
+    }
+}
+
+/// See [`FittedModel::scorer`].
+pub(crate) struct Scorer<'a> {
+    model: &'a FittedModel,
+    features: &'a Features,
+    prior: f64,
+    level_weights: Vec<Vec<f64>>,
+}
+
+impl Scorer<'_> {
+    /// Match weight of a compact comparison.
+    pub fn weight(&self, c: &Compact) -> f64 {
+        let mut w = self.prior;
+        for (lw, &l) in self.level_weights.iter().zip(&c.pattern) {
+            if l != MISSING {
+                w += lw[l as usize];
+            }
+        }
+        let (g, f, y) = self.model.tf_from_counts(self.features, &c.counts);
+        w + g + f + y
     }
 }
 
