@@ -558,17 +558,47 @@ fn pair_count(
     all - same
 }
 
+/// Merges the sorted union `a` (with rule masks) and a rule's sorted pairs `b` (bit `bit`),
+/// in parallel over ranges of pairs: the union reaches tens of millions of pairs and is
+/// merged once per rule.
 fn merge_sorted(a: &[u64], masks: &[u16], b: &[u64], bit: u16) -> (Vec<u64>, Vec<u16>) {
+    const PIECE: usize = 1 << 20;
+    let pieces = (a.len() + b.len()).div_ceil(PIECE).max(1);
+    // Piece boundaries: values of `a` at even steps, each cutting both inputs.
+    let mut cuts: Vec<(usize, usize)> = vec![(0, 0)];
+    for k in 1..pieces {
+        let Some(&v) = a.get(k * a.len() / pieces) else {
+            break;
+        };
+        let cut = (a.partition_point(|&x| x < v), b.partition_point(|&x| x < v));
+        if cut.0 >= cuts.last().map_or(0, |c| c.0) && cut.1 >= cuts.last().map_or(0, |c| c.1) {
+            cuts.push(cut);
+        }
+    }
+    cuts.push((a.len(), b.len()));
+    let parts: Vec<(Vec<u64>, Vec<u16>)> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let ((a0, b0), (a1, b1)) = (w[0], w[1]);
+            merge_range(&a[a0..a1], &masks[a0..a1], &b[b0..b1], bit)
+        })
+        .collect();
+    let total = parts.iter().map(|p| p.0.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    let mut out_masks = Vec::with_capacity(total);
+    for (p, m) in parts {
+        out.extend_from_slice(&p);
+        out_masks.extend_from_slice(&m);
+    }
+    (out, out_masks)
+}
+
+fn merge_range(a: &[u64], masks: &[u16], b: &[u64], bit: u16) -> (Vec<u64>, Vec<u16>) {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let mut out_masks = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let order = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => x.cmp(y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
-        };
-        match order {
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => {
                 out.push(a[i]);
                 out_masks.push(masks[i]);
@@ -587,5 +617,49 @@ fn merge_sorted(a: &[u64], masks: &[u16], b: &[u64], bit: u16) -> (Vec<u64>, Vec
             }
         }
     }
+    out.extend_from_slice(&a[i..]);
+    out_masks.extend_from_slice(&masks[i..]);
+    out.extend_from_slice(&b[j..]);
+    out_masks.resize(out_masks.len() + b.len() - j, bit);
     (out, out_masks)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::merge_sorted;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The parallel merge gives the union with OR-ed masks, whatever the sizes (pieces
+        /// are cut at a million pairs, so the large case crosses several).
+        #[test]
+        fn merge_is_the_union_with_masks(
+            a in proptest::collection::btree_set(0u64..3_000_000, 0..50),
+            b in proptest::collection::btree_set(0u64..3_000_000, 0..50),
+            large in any::<bool>(),
+        ) {
+            let stretch = |s: &std::collections::BTreeSet<u64>| -> Vec<u64> {
+                if large {
+                    // Dense runs so that the inputs pass a million entries.
+                    s.iter().flat_map(|&x| x * 40_000..x * 40_000 + 30_000).collect()
+                } else {
+                    s.iter().copied().collect()
+                }
+            };
+            let (a, b) = (stretch(&a), stretch(&b));
+            let masks: Vec<u16> = a.iter().map(|x| 1 + (*x % 3) as u16).collect();
+            let (out, out_masks) = merge_sorted(&a, &masks, &b, 8);
+            let mut want: BTreeMap<u64, u16> = a.iter().copied().zip(masks).collect();
+            for x in &b {
+                *want.entry(*x).or_default() |= 8;
+            }
+            prop_assert_eq!(out, want.keys().copied().collect::<Vec<_>>());
+            prop_assert_eq!(out_masks, want.values().copied().collect::<Vec<_>>());
+        }
+    }
 }

@@ -10,7 +10,8 @@
 //! only on the weights and the record order, never on thread count.
 
 /// Union-find over records with explicit member lists (small clusters, so merging the smaller
-/// list into the larger is cheap).
+/// list into the larger is cheap). A singleton has no list yet: most records of a large run
+/// never join anything, and a list each would be a million allocations.
 struct Clusters {
     parent: Vec<u32>,
     members: Vec<Vec<u32>>,
@@ -20,7 +21,7 @@ impl Clusters {
     fn new(n: usize) -> Clusters {
         Clusters {
             parent: (0..n as u32).collect(),
-            members: (0..n as u32).map(|i| vec![i]).collect(),
+            members: vec![Vec::new(); n],
         }
     }
 
@@ -33,14 +34,30 @@ impl Clusters {
         x
     }
 
+    fn size(&self, root: u32) -> usize {
+        self.members[root as usize].len().max(1)
+    }
+
+    /// The members of the cluster of `root`.
+    fn members_of(&self, root: u32) -> Vec<u32> {
+        match self.members[root as usize].as_slice() {
+            [] => vec![root],
+            m => m.to_vec(),
+        }
+    }
+
     fn union(&mut self, a: u32, b: u32) {
-        let (big, small) = if self.members[a as usize].len() >= self.members[b as usize].len() {
+        let (big, small) = if self.size(a) >= self.size(b) {
             (a, b)
         } else {
             (b, a)
         };
         self.parent[small as usize] = big;
-        let moved = std::mem::take(&mut self.members[small as usize]);
+        let moved = self.members_of(small);
+        self.members[small as usize] = Vec::new();
+        if self.members[big as usize].is_empty() {
+            self.members[big as usize].push(big);
+        }
         self.members[big as usize].extend(moved);
     }
 }
@@ -54,26 +71,6 @@ pub(crate) fn cluster(
     threshold: f64,
     min_support: f64,
 ) -> Vec<u32> {
-    // Adjacency of every compared pair, as compressed rows.
-    let mut degree = vec![0u32; n + 1];
-    for &(i, j) in pairs {
-        degree[i as usize + 1] += 1;
-        degree[j as usize + 1] += 1;
-    }
-    for k in 1..=n {
-        degree[k] += degree[k - 1];
-    }
-    let offsets = degree;
-    let mut fill = offsets.clone();
-    let mut adj: Vec<(u32, bool)> = vec![(0, false); pairs.len() * 2];
-    for (&(i, j), &p) in pairs.iter().zip(probs) {
-        let hit = p >= threshold;
-        adj[fill[i as usize] as usize] = (j, hit);
-        fill[i as usize] += 1;
-        adj[fill[j as usize] as usize] = (i, hit);
-        fill[j as usize] += 1;
-    }
-
     let mut edges: Vec<(u32, u32, f64)> = pairs
         .iter()
         .zip(probs)
@@ -82,18 +79,46 @@ pub(crate) fn cluster(
         .collect();
     edges.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
 
+    // Only records with a matching pair ever join a cluster, so the support of a merge is
+    // counted over the compared pairs among them: the adjacency of those pairs only, as
+    // compressed rows.
+    let mut linked = vec![false; n];
+    for &(i, j, _) in &edges {
+        linked[i as usize] = true;
+        linked[j as usize] = true;
+    }
+    let kept = |&(&(i, j), _): &(&(u32, u32), &f64)| linked[i as usize] && linked[j as usize];
+    let mut degree = vec![0u32; n + 1];
+    for (&(i, j), _) in pairs.iter().zip(probs).filter(kept) {
+        degree[i as usize + 1] += 1;
+        degree[j as usize + 1] += 1;
+    }
+    for k in 1..=n {
+        degree[k] += degree[k - 1];
+    }
+    let offsets = degree;
+    let mut fill = offsets.clone();
+    let mut adj: Vec<(u32, bool)> = vec![(0, false); offsets[n] as usize];
+    for (&(i, j), &p) in pairs.iter().zip(probs).filter(kept) {
+        let hit = p >= threshold;
+        adj[fill[i as usize] as usize] = (j, hit);
+        fill[i as usize] += 1;
+        adj[fill[j as usize] as usize] = (i, hit);
+        fill[j as usize] += 1;
+    }
+    drop(fill);
+
     let mut c = Clusters::new(n);
     for (i, j, _) in edges {
         let (ri, rj) = (c.find(i), c.find(j));
         if ri == rj {
             continue;
         }
-        let (si, sj) = (c.members[ri as usize].len(), c.members[rj as usize].len());
+        let (si, sj) = (c.size(ri), c.size(rj));
         if si > 1 || sj > 1 {
             let (from, to) = if si <= sj { (ri, rj) } else { (rj, ri) };
             let (mut compared, mut matched) = (0u64, 0u64);
-            let from_members = c.members[from as usize].clone();
-            for x in from_members {
+            for x in c.members_of(from) {
                 let (s, e) = (
                     offsets[x as usize] as usize,
                     offsets[x as usize + 1] as usize,
@@ -111,7 +136,7 @@ pub(crate) fn cluster(
         }
         c.union(ri, rj);
     }
-    let mut out = vec![0u32; n];
+    let mut out: Vec<u32> = (0..n as u32).collect();
     for root in 0..n as u32 {
         let members = &c.members[root as usize];
         if let Some(&min) = members.iter().min() {

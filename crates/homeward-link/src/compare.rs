@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{Features, NameUnit, Place, RecordFeatures};
+use crate::features::{Features, IntMap, NameUnit, Place, RecordFeatures};
 use crate::record::PartialDate;
 
 /// Number of compared fields.
@@ -166,34 +166,12 @@ thread_local! {
 
 /// The name cache's map: its keys are packed unit-index pairs, so a multiply-and-fold hash
 /// is enough (SipHash took a third of the comparison time at a million records).
-type NameCacheMap =
-    std::collections::HashMap<u64, u8, std::hash::BuildHasherDefault<UnitPairHasher>>;
-
-/// Hasher of [`NameCacheMap`] keys.
-#[derive(Default)]
-struct UnitPairHasher(u64);
-
-impl std::hash::Hasher for UnitPairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        let h = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = h ^ (h >> 29);
-    }
-}
+type NameCacheMap = IntMap<u64, u8>;
 
 thread_local! {
     /// Levels of place pairs already compared on this thread (see [`NAME_CACHE`]).
-    static PLACE_CACHE: std::cell::RefCell<(usize, std::collections::HashMap<u64, u8>)> =
-        std::cell::RefCell::new((0, std::collections::HashMap::new()));
+    static PLACE_CACHE: std::cell::RefCell<(usize, IntMap<u64, u8>)> =
+        std::cell::RefCell::new((0, IntMap::default()));
 }
 
 /// Bound on cached unit pairs per thread.
@@ -236,6 +214,16 @@ fn name_level(names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
         c.1.insert(key, l);
     });
     l
+}
+
+/// Whether the level of two name units is at least [`NAME_SAME_KEY`] (what
+/// [`name_level_uncached`] decides before any similarity).
+fn same_key(names: &[NameUnit], a: u32, b: u32) -> bool {
+    let (ua, ub) = (&names[a as usize], &names[b as usize]);
+    a == b
+        || ua.key == ub.key
+        || ua.canonical == ub.canonical
+        || ua.alt_keys.iter().any(|k| ub.alt_keys.contains(k))
 }
 
 fn name_level_uncached(names: &[NameUnit], a: u32, b: u32) -> u8 {
@@ -421,7 +409,17 @@ fn compare_names(
     let lv = |x: u32, y: u32| name_level(names, generation, x, y);
     if let (Some(ga), Some(fa), Some(gb), Some(fb)) = (a.given, a.family, b.given, b.family) {
         let straight = (lv(ga, gb), lv(fa, fb));
-        let swapped = (lv(ga, fb), lv(fa, gb));
+        // The swap needs both swapped parts at least "same name" and more than the given
+        // order. Where the given order scores 6 or more, that takes both swapped parts at
+        // least "same key", which the keys tell without the similarity cache (most pairs,
+        // blocking being on keys, so most pairs skip two cache lookups).
+        let swapped = if straight.0 + straight.1 >= 2 * NAME_SAME_KEY
+            && !(same_key(names, ga, fb) && same_key(names, fa, gb))
+        {
+            (0, 0)
+        } else {
+            (lv(ga, fb), lv(fa, gb))
+        };
         // A swap counts only when it explains both parts better than the given order.
         if swapped.0 >= 2 && swapped.1 >= 2 && swapped.0 + swapped.1 > straight.0 + straight.1 {
             m.given = swapped.0;

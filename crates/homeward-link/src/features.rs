@@ -2,7 +2,7 @@
 //! place string is analysed by the names crate exactly once (in parallel) and interned, so a
 //! million records with a few thousand distinct names cost a few thousand analyses.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -235,19 +235,49 @@ pub(crate) struct Features {
     pub ids: Vec<String>,
     pub records: Vec<RecordFeatures>,
     /// Number of records having each family-name key.
-    pub family_freq: HashMap<u64, u32>,
+    pub family_freq: IntMap<u64, u32>,
     /// Number of records having each given-name key.
-    pub given_freq: HashMap<u64, u32>,
+    pub given_freq: IntMap<u64, u32>,
     /// Number of records with a family name (denominator of `family_freq`).
     pub family_total: u32,
     /// Number of records with a given name.
     pub given_total: u32,
     /// Number of records born in each year.
-    pub year_freq: HashMap<u16, u32>,
+    pub year_freq: IntMap<u16, u32>,
     /// Number of records with a birth year.
     pub year_total: u32,
     /// A number unique to this table in the process (tags per-thread comparison caches).
     pub generation: u64,
+}
+
+/// A hash map keyed by integers (name-key hashes, years, packed index pairs) with a
+/// multiply-and-fold hash: SipHash was a tenth of a million-record run. Its keys are hashes
+/// or indices the engine made, not raw input, so crafted collisions are not a concern.
+pub(crate) type IntMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
+
+/// The hasher of [`IntMap`].
+#[derive(Default)]
+pub(crate) struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u16(&mut self, x: u16) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let h = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
 }
 
 /// Source of [`Features::generation`]; starts at 1 so that 0 means "no table".
@@ -400,23 +430,19 @@ impl Interner {
 impl Features {
     /// Computes the features of every record.
     pub fn build(records: &[LinkRecord]) -> Features {
-        let mut raw_names: BTreeSet<&str> = BTreeSet::new();
-        let mut raw_places: BTreeSet<&str> = BTreeSet::new();
-        for r in records {
-            for v in [&r.given_name, &r.family_name, &r.patronymic, &r.full_name] {
-                if let Some(s) = clean(v) {
-                    raw_names.insert(s);
-                }
-            }
-            for v in [&r.birth_place, &r.residence, &r.capture_place] {
-                if let Some(s) = clean(v) {
-                    raw_places.insert(s);
-                }
-            }
-        }
-        let raw_names: Vec<&str> = raw_names.into_iter().collect();
+        // Distinct raw strings, sorted (a sort of all of them beats a tree of millions).
+        let distinct = |fields: &(dyn Fn(&LinkRecord) -> [&Option<String>; 4] + Sync)| {
+            let mut all: Vec<&str> = records
+                .par_iter()
+                .flat_map_iter(|r| fields(r).into_iter().filter_map(clean))
+                .collect();
+            all.par_sort_unstable();
+            all.dedup();
+            all
+        };
+        let raw_names = distinct(&|r| [&r.given_name, &r.family_name, &r.patronymic, &r.full_name]);
+        let raw_places = distinct(&|r| [&r.birth_place, &r.residence, &r.capture_place, &None]);
         let analysed: Vec<Analysed> = raw_names.par_iter().map(|s| analyse(s)).collect();
-        let raw_places: Vec<&str> = raw_places.into_iter().collect();
         let place_forms: Vec<String> = raw_places
             .par_iter()
             .map(|s| homeward_names::analyse(s).canonical)
@@ -470,39 +496,45 @@ impl Features {
             place_of.insert(raw, id);
         }
 
+        let mut feats: Vec<RecordFeatures> = records
+            .par_iter()
+            .map(|r| {
+                let name = |v: &Option<String>| clean(v).and_then(|s| whole_of.get(s).copied());
+                let place = |v: &Option<String>| clean(v).and_then(|s| place_of.get(s).copied());
+                let mut f = RecordFeatures {
+                    source: r.source,
+                    given: name(&r.given_name),
+                    family: name(&r.family_name),
+                    patronymic: name(&r.patronymic),
+                    sex: r.sex,
+                    birth: r.birth_date,
+                    capture: r.capture_date,
+                    birth_place: place(&r.birth_place),
+                    residence: place(&r.residence),
+                    capture_place: place(&r.capture_place),
+                    ..RecordFeatures::default()
+                };
+                if !f.is_split() {
+                    if let Some(full) = clean(&r.full_name) {
+                        f.tokens = tokens_of.get(full).cloned().unwrap_or_default();
+                        f.whole = true;
+                    } else {
+                        // Whatever name parts there are, as tokens, so blocking still sees them.
+                        f.tokens = [&r.given_name, &r.family_name, &r.patronymic]
+                            .into_iter()
+                            .filter_map(|v| clean(v).and_then(|s| tokens_of.get(s)))
+                            .flatten()
+                            .copied()
+                            .collect();
+                    }
+                }
+                f
+            })
+            .collect();
+        // Id numbers interned in record order, so that their numbering is deterministic.
         let mut ids: Vec<String> = Vec::new();
         let mut id_of: HashMap<String, u32> = HashMap::new();
-        let mut feats: Vec<RecordFeatures> = Vec::with_capacity(records.len());
-        for r in records {
-            let name = |v: &Option<String>| clean(v).and_then(|s| whole_of.get(s).copied());
-            let place = |v: &Option<String>| clean(v).and_then(|s| place_of.get(s).copied());
-            let mut f = RecordFeatures {
-                source: r.source,
-                given: name(&r.given_name),
-                family: name(&r.family_name),
-                patronymic: name(&r.patronymic),
-                sex: r.sex,
-                birth: r.birth_date,
-                capture: r.capture_date,
-                birth_place: place(&r.birth_place),
-                residence: place(&r.residence),
-                capture_place: place(&r.capture_place),
-                ..RecordFeatures::default()
-            };
-            if !f.is_split() {
-                if let Some(full) = clean(&r.full_name) {
-                    f.tokens = tokens_of.get(full).cloned().unwrap_or_default();
-                    f.whole = true;
-                } else {
-                    // Whatever name parts there are, as tokens, so blocking still sees them.
-                    f.tokens = [&r.given_name, &r.family_name, &r.patronymic]
-                        .into_iter()
-                        .filter_map(|v| clean(v).and_then(|s| tokens_of.get(s)))
-                        .flatten()
-                        .copied()
-                        .collect();
-                }
-            }
+        for (r, f) in records.iter().zip(&mut feats) {
             if let Some(raw) = clean(&r.id_number) {
                 let norm = normalise_id(raw);
                 if !norm.is_empty() {
@@ -514,7 +546,6 @@ impl Features {
                     f.id_number = Some(id);
                 }
             }
-            feats.push(f);
         }
 
         let mut features = Features {
@@ -531,9 +562,9 @@ impl Features {
 
     /// Recounts name and birth-year frequencies over the records for which `counted` is true.
     pub fn count_frequencies(&mut self, counted: &[bool]) {
-        let mut family_freq: HashMap<u64, u32> = HashMap::new();
-        let mut given_freq: HashMap<u64, u32> = HashMap::new();
-        let mut year_freq: HashMap<u16, u32> = HashMap::new();
+        let mut family_freq: IntMap<u64, u32> = IntMap::default();
+        let mut given_freq: IntMap<u64, u32> = IntMap::default();
+        let mut year_freq: IntMap<u16, u32> = IntMap::default();
         let (mut family_total, mut given_total, mut year_total) = (0, 0, 0);
         for (f, _) in self.records.iter().zip(counted).filter(|(_, &c)| c) {
             if let Some(id) = f.family {
@@ -562,15 +593,14 @@ impl Features {
     /// (each 0 where there is none). Names count among split records only: a key seen only
     /// in whole names, whose parts have no known role, has no frequency.
     pub(crate) fn tf_counts(&self, c: &crate::compare::Comparison) -> [u32; 3] {
-        let name = |freq: &HashMap<u64, u32>, key: Option<u64>| {
+        let name = |freq: &IntMap<u64, u32>, key: Option<u64>| {
             key.and_then(|k| freq.get(&k)).map_or(0, |&c| c.max(1))
         };
         [
             name(&self.given_freq, c.given_key),
             name(&self.family_freq, c.family_key),
-            c.birth_year.map_or(0, |y| {
-                self.year_freq.get(&y).copied().unwrap_or(1).max(1)
-            }),
+            c.birth_year
+                .map_or(0, |y| self.year_freq.get(&y).copied().unwrap_or(1).max(1)),
         ]
     }
 
@@ -587,7 +617,6 @@ impl Features {
             _ => None,
         }
     }
-
 }
 
 #[cfg(test)]

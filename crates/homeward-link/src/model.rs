@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::blocking::LinkMode;
 use crate::compare::{
-    compare, upgrade_date_levels, Compact, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS, MISSING,
-    NAME_EXACT, NAME_SAME_KEY,
+    compare, upgrade_date_levels, Compact, Comparison, Field, Pattern, DATE_SAME_YEAR, FIELDS,
+    MISSING, NAME_EXACT, NAME_SAME_KEY,
 };
 use crate::error::LinkError;
 use crate::features::Features;
