@@ -2,11 +2,16 @@
 //! candidate pairs with probabilities and (optionally) clusters, a fitted model and a report.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use homeward_link::{FittedModel, LinkConfig, LinkMode, LinkRecord, Linker, PartialDate, Sex};
+use homeward_link::{
+    FittedModel, LinkConfig, LinkMode, LinkRecord, Linker, PartialDate, ScoredPair, Sex,
+};
+use rayon::prelude::*;
 
 /// Standard person fields of PRODUCT.md; those the engine compares are read, the others are
 /// accepted and ignored so that one mapping file can serve import and linkage.
@@ -152,6 +157,86 @@ impl Unreadable {
     }
 }
 
+/// Rows converted in parallel at a time.
+const READ_BATCH: usize = 1 << 16;
+
+/// One data row as read: the record, its id, its line and the fields that could not be read.
+struct Converted {
+    record: LinkRecord,
+    id: String,
+    line: u64,
+    unreadable: Vec<&'static str>,
+}
+
+/// Converts one data row (`row` counts data rows from 0) through the column mapping.
+fn convert_row(
+    path: &Path,
+    source: usize,
+    columns: &HashMap<&str, usize>,
+    row: usize,
+    raw: csv::ByteRecord,
+) -> anyhow::Result<Converted> {
+    let line = raw.position().map_or(row as u64 + 2, csv::Position::line);
+    let rec = csv::StringRecord::from_byte_record(raw).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: data row {} (line {line}) is not valid UTF-8 ({e})",
+            path.display(),
+            row + 1
+        )
+    })?;
+    let get = |field: &str| -> Option<String> {
+        columns
+            .get(field)
+            .and_then(|&i| rec.get(i))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut unreadable = Vec::new();
+    let mut date = |field: &'static str| -> Option<PartialDate> {
+        let raw = get(field)?;
+        let d = PartialDate::parse(&raw);
+        if d.is_none() {
+            unreadable.push(field);
+        }
+        d
+    };
+    let birth_date = date("birth_date");
+    let capture_date = date("capture_date");
+    let sex = get("sex").and_then(|raw| {
+        let s = Sex::parse(&raw);
+        let unknown = matches!(
+            raw.to_lowercase().as_str(),
+            "u" | "unknown" | "?" | "-" | "n/a"
+        );
+        if s.is_none() && !unknown {
+            unreadable.push("sex");
+        }
+        s
+    });
+    let id = get("record_id").unwrap_or_else(|| format!("{}:{}", path.display(), row + 1));
+    Ok(Converted {
+        record: LinkRecord {
+            source: source as u32,
+            record_id: Some(id.clone()),
+            given_name: get("given_name"),
+            family_name: get("family_name"),
+            patronymic: get("patronymic"),
+            full_name: get("full_name"),
+            sex,
+            birth_date,
+            birth_place: get("birth_place"),
+            residence: get("residence"),
+            id_number: get("id_number"),
+            capture_date,
+            capture_place: get("capture_place"),
+        },
+        id,
+        line,
+        unreadable,
+    })
+}
+
 /// Reads one input into records, with their ids.
 fn read_input(
     path: &Path,
@@ -209,64 +294,72 @@ fn read_input(
             path.display()
         );
     }
+    // Rows are read in batches and converted in parallel (dates, trimming and copying are
+    // most of the reading of a million rows); unreadable values are noted in row order.
     let mut records = Vec::new();
     let mut ids = Vec::new();
-    for (row, result) in reader.records().enumerate() {
-        let rec = result
-            .with_context(|| format!("{}: cannot read data row {}", path.display(), row + 1))?;
-        let line = rec.position().map_or(row as u64 + 2, csv::Position::line);
-        let get = |field: &str| -> Option<String> {
-            columns
-                .get(field)
-                .and_then(|&i| rec.get(i))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let date = |field: &'static str, unreadable: &mut Unreadable| -> Option<PartialDate> {
-            let raw = get(field)?;
-            let d = PartialDate::parse(&raw);
-            if d.is_none() {
-                unreadable.note(field, path, line);
+    let mut rows = reader.byte_records().enumerate().peekable();
+    while rows.peek().is_some() {
+        let mut batch: Vec<(usize, csv::ByteRecord)> = Vec::with_capacity(READ_BATCH);
+        for (row, result) in rows.by_ref().take(READ_BATCH) {
+            let rec = result
+                .with_context(|| format!("{}: cannot read data row {}", path.display(), row + 1))?;
+            batch.push((row, rec));
+        }
+        let converted: Vec<Converted> = batch
+            .into_par_iter()
+            .map(|(row, rec)| convert_row(path, source, &columns, row, rec))
+            .collect::<anyhow::Result<_>>()?;
+        for c in converted {
+            for field in c.unreadable {
+                unreadable.note(field, path, c.line);
             }
-            d
-        };
-        let birth_date = date("birth_date", unreadable);
-        let capture_date = date("capture_date", unreadable);
-        let sex = get("sex").and_then(|raw| {
-            let s = Sex::parse(&raw);
-            let unknown = matches!(
-                raw.to_lowercase().as_str(),
-                "u" | "unknown" | "?" | "-" | "n/a"
-            );
-            if s.is_none() && !unknown {
-                unreadable.note("sex", path, line);
-            }
-            s
-        });
-        let id = get("record_id").unwrap_or_else(|| format!("{}:{}", path.display(), row + 1));
-        records.push(LinkRecord {
-            source: source as u32,
-            record_id: Some(id.clone()),
-            given_name: get("given_name"),
-            family_name: get("family_name"),
-            patronymic: get("patronymic"),
-            full_name: get("full_name"),
-            sex,
-            birth_date,
-            birth_place: get("birth_place"),
-            residence: get("residence"),
-            id_number: get("id_number"),
-            capture_date,
-            capture_place: get("capture_place"),
-        });
-        ids.push(id);
+            records.push(c.record);
+            ids.push(c.id);
+        }
     }
     Ok((records, ids))
 }
 
 fn fmt_prob(p: f64) -> String {
     format!("{p:.6}")
+}
+
+/// Writes pairs.csv: chunks of rows are formatted in parallel, then written in order.
+fn write_pairs(path: &Path, pairs: &[ScoredPair], ids: &[String]) -> anyhow::Result<()> {
+    let chunks: Vec<Vec<u8>> = pairs
+        .par_chunks(1 << 16)
+        .map(|chunk| -> anyhow::Result<Vec<u8>> {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::with_capacity(chunk.len() * 48));
+            let mut prob = String::new();
+            for p in chunk {
+                prob.clear();
+                write!(prob, "{:.6}", p.probability)?;
+                w.write_record([
+                    ids[p.left as usize].as_bytes(),
+                    ids[p.right as usize].as_bytes(),
+                    prob.as_bytes(),
+                ])?;
+            }
+            w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut w = csv::Writer::from_writer(&mut out);
+    w.write_record(["left_id", "right_id", "probability"])?;
+    w.flush()?;
+    drop(w);
+    for c in chunks {
+        out.write_all(&c)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 /// Runs `homeward link`.
@@ -287,11 +380,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut warnings = unreadable.warnings();
     {
-        let mut seen: HashMap<(u32, &str), u32> = HashMap::new();
-        for (r, id) in records.iter().zip(&ids) {
-            *seen.entry((r.source, id.as_str())).or_default() += 1;
-        }
-        let dup = seen.values().filter(|&&c| c > 1).count();
+        // Sorted, not hashed: a million ids hash slower than they sort on two threads.
+        let mut seen: Vec<(u32, &str)> = records
+            .iter()
+            .zip(&ids)
+            .map(|(r, id)| (r.source, id.as_str()))
+            .collect();
+        seen.par_sort_unstable();
+        let dup = seen
+            .chunk_by(|a, b| a == b)
+            .filter(|group| group.len() > 1)
+            .count();
         if dup > 0 {
             warnings.push(format!(
                 "{dup} record id(s) occur more than once within an input"
@@ -362,17 +461,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let mut w = csv::Writer::from_path(&args.pairs)
-        .with_context(|| format!("cannot write {}", args.pairs.display()))?;
-    w.write_record(["left_id", "right_id", "probability"])?;
-    for p in &out.pairs {
-        w.write_record([
-            &ids[p.left as usize],
-            &ids[p.right as usize],
-            &fmt_prob(p.probability),
-        ])?;
-    }
-    w.flush()?;
+    write_pairs(&args.pairs, &out.pairs, &ids)?;
 
     if let Some(path) = &args.clusters {
         let mut rows: Vec<(u32, &str, &str)> = records
@@ -381,7 +470,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .zip(&out.clusters)
             .map(|((r, id), c)| (r.source, id.as_str(), ids[*c as usize].as_str()))
             .collect();
-        rows.sort_unstable();
+        rows.par_sort_unstable();
         let mut w = csv::Writer::from_path(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
         w.write_record(["record_id", "cluster_id"])?;
