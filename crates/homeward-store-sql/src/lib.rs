@@ -11,6 +11,7 @@ mod dialect;
 mod import;
 mod linkage;
 mod monitoring;
+mod readlog;
 mod rows;
 mod store;
 mod trust;

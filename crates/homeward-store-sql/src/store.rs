@@ -62,6 +62,8 @@ pub struct SqlStore {
     pub(crate) dialect: Dialect,
     pub(crate) keys: Keys,
     pub(crate) url: String,
+    /// Read-log entries waiting to be written together.
+    pub(crate) read_log: crate::readlog::ReadLog,
 }
 
 /// Opens (creating if needed) the database at `url` and runs the migrations, with the
@@ -147,6 +149,7 @@ pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreE
         dialect,
         keys,
         url: original_url,
+        read_log: crate::readlog::ReadLog::default(),
     })
 }
 

@@ -3,7 +3,7 @@
 use crate::crypto::{open_values, Sealer};
 use crate::dialect::{sqlite_path, Dialect};
 use crate::rows::{self, q};
-use crate::store::{insert_rows, SqlStore, Val};
+use crate::store::{SqlStore, Val};
 use async_trait::async_trait;
 use homeward_domain::{Id, IdKind, Role, User};
 use homeward_store::{
@@ -28,25 +28,16 @@ const IDENTIFYING: &[&str] = &[
 ];
 
 impl SqlStore {
-    /// Logs a read of sensitive fields of the rows `ids` of `table` (one entry per row).
-    pub(crate) async fn note_reads(&self, table: &str, ids: &[String]) -> Result<(), StoreError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let mut tx = crate::tx::begin(&self.pool).await?;
-        let rows = ids
-            .iter()
-            .map(|id| vec![table.into(), id.as_str().into(), "read".into()])
-            .collect();
-        insert_rows(
-            &mut tx,
-            self.dialect,
-            "audit_pending",
-            &["tbl", "row_id", "op"],
-            rows,
-        )
-        .await?;
-        crate::tx::commit(tx).await
+    /// Logs a read of sensitive fields of the rows `ids` of `table` (one entry per row),
+    /// committed before this returns (with other readers' entries: see [`crate::readlog`]).
+    pub(crate) async fn note_reads(
+        &self,
+        table: &'static str,
+        ids: &[String],
+    ) -> Result<(), StoreError> {
+        self.read_log
+            .note(&self.pool, self.dialect, table, ids)
+            .await
     }
 
     async fn exec(&self, sql: &str, binds: Vec<Val>) -> Result<u64, StoreError> {

@@ -193,3 +193,67 @@ async fn rotation_rewraps_every_key_and_old_keys_can_go() {
     assert_eq!(only_new.audit_row_problems().await.unwrap(), vec![]);
     let _ = IdKind::Person;
 }
+
+/// Readers at the same moment share read-log transactions (group commit), yet each read is
+/// its own entry under its own reader, committed before the reader gets the data.
+async fn concurrent_reads_each_logged_under_their_reader(store: &SqlStore) {
+    let person = store.all_person_names().await.unwrap()[0].0.clone();
+    let entries = |log: &[homeward_store::AuditRow], actor: &str| {
+        log.iter()
+            .filter(|e| e.action == "read_sensitive" && e.actor == actor)
+            .count()
+    };
+    let before = store.audit_rows().await.unwrap();
+    homeward_store::as_actor("reader-solo", store.records_of(&person))
+        .await
+        .unwrap();
+    let per_read = entries(&store.audit_rows().await.unwrap(), "reader-solo");
+    assert!(per_read > 0, "reading a person's records is logged");
+
+    let readers = 24;
+    let mut tasks = Vec::new();
+    for k in 0..readers {
+        let (store, person) = (store.clone(), person.clone());
+        tasks.push(tokio::spawn(async move {
+            // Half the readers read twice, so that one batch holds one reader's row twice.
+            for _ in 0..(1 + k % 2) {
+                homeward_store::as_actor(format!("reader-{}", k % 6), store.records_of(&person))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let log = store.audit_rows().await.unwrap();
+    let total: usize = (0..6).map(|a| entries(&log, &format!("reader-{a}"))).sum();
+    // 24 readers, 12 of them twice: 36 reads.
+    assert_eq!(total, 36 * per_read, "every read is its own entry");
+    for a in 0..6 {
+        // Readers k with k % 6 == a: four each, two of them (odd a) reading twice.
+        let reads = if a % 2 == 1 { 8 } else { 4 };
+        assert_eq!(entries(&log, &format!("reader-{a}")), reads * per_read);
+    }
+    assert_eq!(log.len(), before.len() + 37 * per_read);
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i as u64, "numbered without gaps");
+    }
+    assert_eq!(store.audit_row_problems().await.unwrap(), vec![]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reads_are_each_logged_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(&format!("sqlite:{}", dir.path().join("t.db").display())).await;
+    concurrent_reads_each_logged_under_their_reader(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_reads_are_each_logged_on_postgres() {
+    let db = PgDb::create().await;
+    let store = seeded(&db.url).await;
+    concurrent_reads_each_logged_under_their_reader(&store).await;
+    store.close().await;
+    db.drop_db().await;
+}
