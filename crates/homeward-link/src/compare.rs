@@ -230,7 +230,7 @@ fn name_level_uncached(names: &[NameUnit], a: u32, b: u32) -> u8 {
     let (ua, ub) = (&names[a as usize], &names[b as usize]);
     if ua.canonical == ub.canonical {
         NAME_EXACT
-    } else if ua.key == ub.key || ua.alt_keys.iter().any(|k| ub.alt_keys.contains(k)) {
+    } else if same_key(names, a, b) {
         NAME_SAME_KEY
     } else {
         // Clearly different names (most random pairs) skip the costlier names-crate score.
