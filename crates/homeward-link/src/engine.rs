@@ -542,8 +542,8 @@ impl Linker {
     }
 
     /// Runs everything: fits a model unless one is given, scores, clusters. Memory stays
-    /// at about 50 bytes per candidate pair (the pair, its rule mask, its compact comparison,
-    /// its weight and probability); only pairs at or above the threshold are returned.
+    /// at about 45 bytes per candidate pair (the pair, its rule mask, its compact comparison,
+    /// its probability); only pairs at or above the threshold are returned.
     pub fn run(&self, model: Option<FittedModel>) -> LinkOutput {
         let mut warnings = self.warnings.clone();
         let model = model.unwrap_or_else(|| self.fit());
@@ -555,26 +555,29 @@ impl Linker {
         }
         let compared = self.compared();
         let scorer = model.scorer(&self.features);
-        let weights: Vec<f64> = compared.par_iter().map(|c| scorer.weight(c)).collect();
-        let probs: Vec<f64> = weights.par_iter().map(|&w| probability(w)).collect();
+        let probs: Vec<f64> = compared
+            .par_iter()
+            .map(|c| probability(scorer.weight(c)))
+            .collect();
         let clusters = self.cluster_ranked(&self.candidates, &probs);
         let threshold = self.config.threshold;
         let pairs: Vec<ScoredPair> = self
             .candidates
             .par_iter()
             .zip(compared.par_iter())
-            .zip(weights.par_iter().zip(probs.par_iter()))
-            .filter(|(_, (_, &p))| p >= threshold)
-            .map(|((&(i, j), c), (&weight, &probability))| ScoredPair {
+            .zip(probs.par_iter())
+            .filter(|(_, &p)| p >= threshold)
+            .map(|((&(i, j), c), &probability)| ScoredPair {
                 left: self.order[i as usize],
                 right: self.order[j as usize],
-                weight,
+                // Only the kept pairs' weights are needed: recomputed from the lookup tables
+                // rather than held for every candidate.
+                weight: scorer.weight(c),
                 probability,
                 pattern: c.pattern,
             })
             .collect();
         drop(probs);
-        drop(weights);
         let distinct_patterns = {
             let mut p: Vec<Pattern> = pairs.iter().map(|s| s.pattern).collect();
             p.par_sort_unstable();
