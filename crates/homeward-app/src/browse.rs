@@ -221,6 +221,8 @@ pub struct PersonView {
     pub visits: Vec<VisitSeen>,
     /// The linked records, side by side.
     pub records: Vec<RecordView>,
+    /// How many of those records hold notes left sealed ([`Sealed::Closed`]).
+    pub notes_withheld: usize,
 }
 
 /// The fields that make up a name; shown as name forms, not as fields.
@@ -244,19 +246,32 @@ fn script_of_name(name: &str) -> Script {
     }
 }
 
+/// Whether a person view opens the records' sealed notes and original rows: opening them
+/// is a read the audit log records, so a page opens them only when the reader asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealed {
+    /// Leave them sealed; the view says how many records hold notes.
+    Closed,
+    /// Open them (one logged read).
+    Open,
+}
+
 /// Everything known about a person, or `None` if there is no such person.
-pub async fn person(store: &dyn Store, id: &Id) -> Result<Option<PersonView>, StoreError> {
-    let Some(person) = store.person(id).await? else {
+pub async fn person(
+    store: &dyn Store,
+    id: &Id,
+    sealed: Sealed,
+) -> Result<Option<PersonView>, StoreError> {
+    let Some(dossier) = store.person_dossier(id).await? else {
         return Ok(None);
     };
-    let records = store.records_of(id).await?;
-    let events = store.events_of(id).await?;
-    let sources: BTreeMap<Id, String> = store
-        .sources()
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let (records, notes_withheld) = match sealed {
+        Sealed::Closed => (dossier.records, dossier.sealed_notes.len()),
+        Sealed::Open => (store.records_of(id).await?, 0),
+    };
+    let person = dossier.person;
+    let events = dossier.events;
+    let sources = dossier.source_names;
     let source_name = |id: &Id| sources.get(id).cloned().unwrap_or_else(|| id.to_string());
 
     // Names: one entry per distinct written form, in order of first appearance.
@@ -305,12 +320,7 @@ pub async fn person(store: &dyn Store, id: &Id) -> Result<Option<PersonView>, St
         }
     }
 
-    let places: BTreeMap<Id, String> = store
-        .places()
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+    let places = dossier.place_names;
     let disputed: Vec<&Id> = events
         .iter()
         .filter_map(|e| e.contests.as_ref().map(|t| [&e.id, t]))
@@ -331,9 +341,8 @@ pub async fn person(store: &dyn Store, id: &Id) -> Result<Option<PersonView>, St
         })
         .collect();
 
-    let mut visits: Vec<VisitSeen> = store
-        .visits_of(id)
-        .await?
+    let mut visits: Vec<VisitSeen> = dossier
+        .visits
         .into_iter()
         .flat_map(|v| {
             let place = places
@@ -371,6 +380,7 @@ pub async fn person(store: &dyn Store, id: &Id) -> Result<Option<PersonView>, St
         legal_status,
         visits,
         records,
+        notes_withheld,
     }))
 }
 

@@ -1,11 +1,16 @@
-//! `BrowseStore` on SQL: facet counts straight from the records, persons paged by name.
+//! `BrowseStore` on SQL: facet counts straight from the records, persons paged by name, and
+//! a person's page in one statement.
 
 use async_trait::async_trait;
-use homeward_domain::{Category, IdKind, Person, Status};
-use homeward_store::{BrowseStore, FacetCount, PersonFilter, StoreError};
+use homeward_domain::{Category, Field, Id, IdKind, Person, Status, Visit};
+use homeward_store::{BrowseStore, FacetCount, PersonDossier, PersonFilter, StoreError};
+use serde_json::Value;
 use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
-use crate::rows::{self, q};
+use crate::dialect::Dialect;
+use crate::rows::{self, q, Cells, RECORD_FIXED};
 use crate::store::{bool_col, SqlStore, Val};
 
 /// Parses an enumeration column; a value the enumeration does not know is corruption.
@@ -131,5 +136,274 @@ impl BrowseStore for SqlStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((persons, u64::try_from(total).unwrap_or(0)))
+    }
+
+    async fn person_dossier(&self, person: &Id) -> Result<Option<PersonDossier>, StoreError> {
+        // One statement, answered as JSON: a page used to take a dozen round trips to the
+        // database (every source and place among them), and each costs two thread wake-ups
+        // with sqlx's SQLite driver. A single statement also reads one snapshot, so the
+        // page's parts agree even while a merge commits.
+        let sql = match self.dialect {
+            Dialect::Sqlite => &*DOSSIER_SQLITE,
+            Dialect::Postgres => &*DOSSIER_POSTGRES,
+        };
+        let rows = self
+            .fetch_all(sql, vec![Val::from(person.as_str()); 4])
+            .await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let part = |col: &'static str| -> Result<Vec<Vec<Value>>, StoreError> {
+            let text: Option<String> = row.try_get(col).map_err(q)?;
+            match text {
+                None => Ok(Vec::new()),
+                Some(t) => serde_json::from_str(&t).map_err(|_| StoreError::Corrupt {
+                    table: "persons",
+                    column: col,
+                }),
+            }
+        };
+        let Some(p) = part("person")?.into_iter().next() else {
+            return Ok(None);
+        };
+        let p = JsonRow::new("persons", &PERSON_COLS, &p)?;
+        let person_row = Person {
+            id: rows::id(&p, "id", "persons", IdKind::Person)?,
+            display_name: rows::required(&p, "display_name", "persons")?,
+            reviewed: p.flag("reviewed")?,
+        };
+
+        let mut source_names = BTreeMap::new();
+        let mut place_names = BTreeMap::new();
+        let named = |names: &mut BTreeMap<Id, String>, r: &JsonRow, id: Option<Id>, col| {
+            if let (Some(id), Some(name)) = (id, r.text(col)?) {
+                names.insert(id, name);
+            }
+            Ok::<(), StoreError>(())
+        };
+        let mut records = Vec::new();
+        let mut sealed_notes = BTreeSet::new();
+        for cells in part("records")? {
+            let r = JsonRow::new("records", &RECORD_COLS, &cells)?;
+            let rec = rows::record(&r, None, None)?;
+            if r.flag("has_notes")? {
+                sealed_notes.insert(rec.id.clone());
+            }
+            named(
+                &mut source_names,
+                &r,
+                Some(rec.source_id.clone()),
+                "source_name",
+            )?;
+            records.push(rec);
+        }
+        records.sort_by(|a, b| {
+            (a.source_id.as_str(), a.row_number).cmp(&(b.source_id.as_str(), b.row_number))
+        });
+        let mut events = Vec::new();
+        for cells in part("events")? {
+            let r = JsonRow::new("events", &EVENT_COLS, &cells)?;
+            let e = rows::event(&r)?;
+            named(
+                &mut source_names,
+                &r,
+                Some(e.source_id.clone()),
+                "source_name",
+            )?;
+            named(&mut place_names, &r, e.place_id.clone(), "place_name")?;
+            events.push(e);
+        }
+        events.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+        let mut seen = Vec::new();
+        for cells in part("visits")? {
+            let r = JsonRow::new("visit_findings", &VISIT_COLS, &cells)?;
+            let v = rows::visit(&r)?;
+            named(&mut place_names, &r, Some(v.place_id.clone()), "place_name")?;
+            seen.push((v, r.int("position")?, rows::finding(&r, None)?));
+        }
+        seen.sort_by(|a, b| (a.0.date, &a.0.id, a.1).cmp(&(b.0.date, &b.0.id, b.1)));
+        let mut visits: Vec<Visit> = Vec::new();
+        for (v, _, f) in seen {
+            match visits.last_mut() {
+                Some(last) if last.id == v.id => last.findings.push(f),
+                _ => visits.push(Visit {
+                    findings: vec![f],
+                    ..v
+                }),
+            }
+        }
+        Ok(Some(PersonDossier {
+            person: person_row,
+            records,
+            sealed_notes,
+            events,
+            visits,
+            source_names,
+            place_names,
+        }))
+    }
+}
+
+const PERSON_COLS: [&str; 3] = ["id", "display_name", "reviewed"];
+
+/// The record columns of a dossier: no sealed notes or original row, only whether notes
+/// are there, and the source's name.
+static RECORD_COLS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    RECORD_FIXED
+        .iter()
+        .copied()
+        .chain(
+            Field::ALL
+                .iter()
+                .filter(|f| **f != Field::Notes)
+                .map(|f| f.name()),
+        )
+        .chain(["has_notes", "source_name"])
+        .collect()
+});
+
+const EVENT_COLS: [&str; 9] = [
+    "id",
+    "person_id",
+    "kind",
+    "date",
+    "source_id",
+    "place_id",
+    "contests",
+    "source_name",
+    "place_name",
+];
+
+/// The findings' sealed conditions are not among them: the page does not show them.
+const VISIT_COLS: [&str; 18] = [
+    "id",
+    "place_id",
+    "date",
+    "organisation",
+    "access_all",
+    "private_interviews",
+    "repeat_allowed",
+    "list_provided",
+    "place_name",
+    "position",
+    "person_id",
+    "items",
+    "messages_collected",
+    "messages_delivered",
+    "family_call",
+    "consent_share_with_family",
+    "consent_representations",
+    "consent_reports",
+];
+
+static DOSSIER_SQLITE: LazyLock<String> = LazyLock::new(|| dossier_sql(Dialect::Sqlite));
+static DOSSIER_POSTGRES: LazyLock<String> = LazyLock::new(|| dossier_sql(Dialect::Postgres));
+
+/// The dossier statement: one row whose columns `person`, `records`, `events` and `visits`
+/// each hold a JSON array of rows (arrays of cells in the order of the `*_COLS` lists).
+fn dossier_sql(d: Dialect) -> String {
+    let rows = |cols: Vec<String>, from: &str| -> String {
+        let cols = cols.join(", ");
+        match d {
+            Dialect::Sqlite => format!("(SELECT json_group_array(json_array({cols})) {from})"),
+            Dialect::Postgres => {
+                format!("(SELECT CAST(json_agg(json_build_array({cols})) AS TEXT) {from})")
+            }
+        }
+    };
+    let qualified = |prefix: &str, cols: &[&str]| -> Vec<String> {
+        cols.iter().map(|c| format!("{prefix}.{c}")).collect()
+    };
+    let person = rows(
+        qualified("p", &PERSON_COLS),
+        "FROM persons p WHERE p.id = ?",
+    );
+    let mut record_cols = qualified("r", &RECORD_COLS[..RECORD_COLS.len() - 2]);
+    record_cols.push("CASE WHEN r.notes IS NULL THEN 0 ELSE 1 END".to_owned());
+    record_cols.push("s.name".to_owned());
+    let records = rows(
+        record_cols,
+        "FROM records r LEFT JOIN sources s ON s.id = r.source_id WHERE r.person_id = ?",
+    );
+    let mut event_cols = qualified("e", &EVENT_COLS[..7]);
+    event_cols.extend(["s.name".to_owned(), "pl.name".to_owned()]);
+    let events = rows(
+        event_cols,
+        "FROM events e LEFT JOIN sources s ON s.id = e.source_id \
+         LEFT JOIN places pl ON pl.id = e.place_id WHERE e.person_id = ?",
+    );
+    let mut visit_cols = qualified("v", &VISIT_COLS[..8]);
+    visit_cols.push("pl.name".to_owned());
+    visit_cols.extend(qualified("f", &VISIT_COLS[9..]));
+    let visits = rows(
+        visit_cols,
+        "FROM visit_findings f JOIN visits v ON v.id = f.visit_id \
+         LEFT JOIN places pl ON pl.id = v.place_id WHERE f.person_id = ?",
+    );
+    format!(
+        "SELECT {person} AS person, {records} AS records, {events} AS events, \
+         {visits} AS visits"
+    )
+}
+
+/// One row of a dossier part: JSON cells named by a column list.
+struct JsonRow<'a> {
+    table: &'static str,
+    cols: &'a [&'static str],
+    cells: &'a [Value],
+}
+
+impl<'a> JsonRow<'a> {
+    fn new(
+        table: &'static str,
+        cols: &'a [&'static str],
+        cells: &'a [Value],
+    ) -> Result<Self, StoreError> {
+        if cols.len() != cells.len() {
+            return Err(StoreError::Corrupt { table, column: "*" });
+        }
+        Ok(JsonRow { table, cols, cells })
+    }
+
+    fn cell(&self, col: &'static str) -> Result<&Value, StoreError> {
+        self.cols
+            .iter()
+            .position(|c| *c == col)
+            .map(|i| &self.cells[i])
+            .ok_or(self.corrupt(col))
+    }
+
+    fn corrupt(&self, col: &'static str) -> StoreError {
+        StoreError::Corrupt {
+            table: self.table,
+            column: col,
+        }
+    }
+}
+
+impl Cells for JsonRow<'_> {
+    fn text(&self, col: &'static str) -> Result<Option<String>, StoreError> {
+        match self.cell(col)? {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            // SQLite keeps what it was given: a text column may hold a number.
+            Value::Number(n) => Ok(Some(n.to_string())),
+            _ => Err(self.corrupt(col)),
+        }
+    }
+
+    fn int(&self, col: &'static str) -> Result<i64, StoreError> {
+        match self.cell(col)? {
+            Value::Number(n) => n.as_i64().ok_or(self.corrupt(col)),
+            _ => Err(self.corrupt(col)),
+        }
+    }
+
+    fn flag(&self, col: &'static str) -> Result<bool, StoreError> {
+        match self.cell(col)? {
+            Value::Bool(b) => Ok(*b),
+            Value::Number(n) => Ok(n.as_i64().ok_or(self.corrupt(col))? != 0),
+            _ => Err(self.corrupt(col)),
+        }
     }
 }

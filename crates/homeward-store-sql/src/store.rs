@@ -5,10 +5,7 @@ use crate::dialect::{sqlite_path, Dialect};
 use crate::rows::{self, q, RECORD_FIXED};
 use crate::SqlError;
 use async_trait::async_trait;
-use homeward_domain::{
-    DetentionPlace, Event, Field, Id, IdKind, Person, Record, Source, Visit, VisitConditions,
-    VisitFinding,
-};
+use homeward_domain::{DetentionPlace, Event, Field, Id, IdKind, Person, Record, Source, Visit};
 use homeward_store::{
     ChangeSet, Counts, ImportHeader, ImportStart, NameCandidate, ScoredToken, Store, StoreError,
 };
@@ -791,19 +788,7 @@ impl SqlStore {
             .await?;
         let mut visits: BTreeMap<String, Visit> = BTreeMap::new();
         for r in &rows {
-            let v = Visit {
-                id: rows::id(r, "id", "visits", IdKind::Visit)?,
-                place_id: rows::id(r, "place_id", "visits", IdKind::Place)?,
-                date: rows::date(r, "date", "visits")?,
-                organisation: r.try_get("organisation").map_err(q)?,
-                conditions: VisitConditions {
-                    access_all: bool_col(r, "access_all")?,
-                    private_interviews: bool_col(r, "private_interviews")?,
-                    repeat_allowed: bool_col(r, "repeat_allowed")?,
-                    list_provided: bool_col(r, "list_provided")?,
-                },
-                findings: Vec::new(),
-            };
+            let v = rows::visit(r)?;
             visits.insert(v.id.as_str().to_owned(), v);
         }
         let rows = self
@@ -839,31 +824,7 @@ impl SqlStore {
         .into_iter();
         for r in &rows {
             let visit_id: String = r.try_get("visit_id").map_err(q)?;
-            let items: String = r.try_get("items").map_err(q)?;
-            let count = |c: &'static str| -> Result<u32, StoreError> {
-                let n: i64 = r.try_get(c).map_err(q)?;
-                u32::try_from(n).map_err(|_| StoreError::Corrupt {
-                    table: "visit_findings",
-                    column: c,
-                })
-            };
-            let f = VisitFinding {
-                person_id: rows::opt_id(r, "person_id", "visit_findings", IdKind::Person)?,
-                // Health findings are sealed and read one at a time, logged, by the roles
-                // allowed to (TrustStore::finding_health); the bulk read never carries them.
-                health: None,
-                items: serde_json::from_str(&items).map_err(|_| StoreError::Corrupt {
-                    table: "visit_findings",
-                    column: "items",
-                })?,
-                messages_collected: count("messages_collected")?,
-                messages_delivered: count("messages_delivered")?,
-                family_call: bool_col(r, "family_call")?,
-                consent_share_with_family: bool_col(r, "consent_share_with_family")?,
-                conditions: conditions.next().flatten(),
-                consent_representations: bool_col(r, "consent_representations")?,
-                consent_reports: bool_col(r, "consent_reports")?,
-            };
+            let f = rows::finding(r, conditions.next().flatten())?;
             if let Some(v) = visits.get_mut(&visit_id) {
                 v.findings.push(f);
             }

@@ -2,7 +2,8 @@
 //! said, and persons a page at a time. Read-only.
 
 use async_trait::async_trait;
-use homeward_domain::{Category, Id, Person, Status};
+use homeward_domain::{Category, Event, Id, Person, Record, Status, Visit};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::StoreError;
 
@@ -36,6 +37,29 @@ impl PersonFilter {
     }
 }
 
+/// Everything a person's page shows, read together in one read transaction (so its parts
+/// agree with each other) without opening anything sealed, so reading it writes nothing.
+/// Sealed values (records' notes and original rows, findings' conditions and health) are
+/// opened only when asked for, one logged read each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonDossier {
+    /// The person.
+    pub person: Person,
+    /// Their records in source then row order, without notes and original row.
+    pub records: Vec<Record>,
+    /// The records among them that hold sealed notes.
+    pub sealed_notes: BTreeSet<Id>,
+    /// Their events, by date then id.
+    pub events: Vec<Event>,
+    /// The visits that saw them, by date then id, each with only their own findings and
+    /// without the sealed conditions and health.
+    pub visits: Vec<Visit>,
+    /// The name of every source the records and events cite.
+    pub source_names: BTreeMap<Id, String>,
+    /// The name of every place the events and visits name.
+    pub place_names: BTreeMap<Id, String>,
+}
+
 /// Read-only queries for browsing; a supertrait of [`crate::Store`].
 #[async_trait]
 pub trait BrowseStore: Send + Sync {
@@ -57,4 +81,8 @@ pub trait BrowseStore: Send + Sync {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<Person>, u64), StoreError>;
+
+    /// What `person`'s page shows (see [`PersonDossier`]); `None` if there is no such
+    /// person.
+    async fn person_dossier(&self, person: &Id) -> Result<Option<PersonDossier>, StoreError>;
 }

@@ -9,7 +9,7 @@
 
 mod browse;
 
-pub use browse::{BrowseStore, FacetCount, PersonFilter};
+pub use browse::{BrowseStore, FacetCount, PersonDossier, PersonFilter};
 mod linkage;
 mod monitoring;
 

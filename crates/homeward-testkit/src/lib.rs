@@ -302,6 +302,63 @@ async fn change_sets_round_trip(store: &dyn Store) {
         );
     }
     assert_eq!(store.places().await.unwrap().len(), 1);
+    person_dossier_agrees_with_the_single_reads(store, &person).await;
+}
+
+/// The dossier (one statement) says what the single reads say, minus everything sealed.
+async fn person_dossier_agrees_with_the_single_reads(store: &dyn Store, person: &Id) {
+    let d = store.person_dossier(person).await.unwrap().unwrap();
+    assert_eq!(Some(d.person.clone()), store.person(person).await.unwrap());
+    let mut records = store.records_of(person).await.unwrap();
+    let with_notes: std::collections::BTreeSet<Id> = records
+        .iter()
+        .filter(|r| r.fields.notes.is_some())
+        .map(|r| r.id.clone())
+        .collect();
+    for r in &mut records {
+        r.fields.notes = None;
+        r.original = Vec::new();
+    }
+    assert_eq!(d.records, records, "records without notes and original row");
+    assert_eq!(d.sealed_notes, with_notes);
+    assert_eq!(d.events, store.events_of(person).await.unwrap());
+    let mut visits = store.visits_of(person).await.unwrap();
+    for f in visits.iter_mut().flat_map(|v| v.findings.iter_mut()) {
+        f.conditions = None;
+    }
+    assert_eq!(d.visits, visits, "visits without the sealed conditions");
+    let sources: std::collections::BTreeMap<Id, String> = store
+        .sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    for r in &d.records {
+        assert_eq!(d.source_names.get(&r.source_id), sources.get(&r.source_id));
+    }
+    for e in &d.events {
+        assert_eq!(d.source_names.get(&e.source_id), sources.get(&e.source_id));
+    }
+    let places: std::collections::BTreeMap<Id, String> = store
+        .places()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let named: Vec<&Id> = d
+        .events
+        .iter()
+        .filter_map(|e| e.place_id.as_ref())
+        .chain(d.visits.iter().map(|v| &v.place_id))
+        .collect();
+    assert!(!named.is_empty(), "the change set names a place");
+    for p in named {
+        assert_eq!(d.place_names.get(p), places.get(p));
+    }
+    let nobody = Ids::new(99).next(IdKind::Person);
+    assert_eq!(store.person_dossier(&nobody).await.unwrap(), None);
 }
 
 async fn failed_change_set_changes_nothing(store: &dyn Store) {

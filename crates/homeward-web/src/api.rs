@@ -413,7 +413,8 @@ pub async fn person(
     Path(id): Path<String>,
 ) -> Result<Json<PersonResponse>, WebError> {
     let id = person_id(&id)?;
-    let v = browse::person(s.store.as_ref(), &id)
+    // The API returns the original rows, so it opens the sealed values (a logged read).
+    let v = browse::person(s.store.as_ref(), &id, browse::Sealed::Open)
         .await?
         .ok_or(WebError::NotFound)?;
     Ok(Json(PersonResponse {

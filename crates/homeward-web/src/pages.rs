@@ -634,6 +634,14 @@ struct PersonPage {
     visits: Vec<VisitRow>,
     record_heads: Vec<String>,
     record_rows: Vec<(String, Vec<String>)>,
+    /// "Sealed notes: N" when notes were left sealed, with a link that opens them.
+    notes_sealed: Option<String>,
+}
+
+/// `GET /persons/{id}?notes=open`: the records' sealed notes opened (a logged read).
+#[derive(Debug, Deserialize)]
+pub struct PersonQuery {
+    notes: Option<String>,
 }
 
 /// A field's value in the reader's language where it is one of the closed enumerations.
@@ -654,9 +662,17 @@ pub async fn person(
     l: Lang,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
+    Query(q): Query<PersonQuery>,
 ) -> Result<Html<String>, WebError> {
     let id = person_id(&id)?;
-    let v = browse::person(s.store.as_ref(), &id)
+    // Notes are sealed and may say anything: they are opened, and the reading logged, only
+    // when the reader asks, like health findings.
+    let sealed = if q.notes.as_deref() == Some("open") {
+        browse::Sealed::Open
+    } else {
+        browse::Sealed::Closed
+    };
+    let v = browse::person(s.store.as_ref(), &id, sealed)
         .await?
         .ok_or(WebError::NotFound)?;
     let names = v
@@ -767,6 +783,15 @@ pub async fn person(
         visits,
         record_heads,
         record_rows,
+        notes_sealed: (v.notes_withheld > 0).then(|| {
+            l.ts(
+                "notes-sealed",
+                &[(
+                    "count",
+                    l.num(i64::try_from(v.notes_withheld).unwrap_or(i64::MAX)),
+                )],
+            )
+        }),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use homeward_store::TrustStore;
 
 use super::{get, redact, send, world};
 
@@ -276,6 +277,60 @@ async fn person_page_shows_names_sources_timeline_and_records() {
         assert!(html.contains("Not found.") && html.contains("Request id: "));
         assert!(!html.contains("<script>"));
     }
+}
+
+#[tokio::test]
+async fn person_page_opens_sealed_notes_only_when_asked_and_logs_that_read() {
+    let w = world().await;
+    // A person with notes, found through the API (which opens them, a logged read).
+    let (_, json) = get(&w.app, "/api/v1/persons?per_page=200").await;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut found = None;
+    for p in v["persons"].as_array().unwrap() {
+        let id = p["id"].as_str().unwrap();
+        let (_, pj) = get(&w.app, &format!("/api/v1/persons/{id}")).await;
+        let pv: serde_json::Value = serde_json::from_str(&pj).unwrap();
+        let note = pv["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["fields"]["notes"].as_str())
+            // Compared with the page as written, so nothing HTML escapes.
+            .find(|n| !n.contains(['&', '<', '>', '"', '\'']))
+            .map(str::to_owned);
+        if let Some(note) = note {
+            found = Some((id.to_owned(), note));
+            break;
+        }
+    }
+    let (id, note) = found.expect("the demo has records with notes");
+    let reads = |log: &[homeward_store::AuditRow]| {
+        log.iter()
+            .filter(|e| e.action == "read_sensitive" && e.object_kind == "records")
+            .count()
+    };
+    let before = reads(&w.store.audit_rows().await.unwrap());
+    let (r, html) = get(&w.app, &format!("/persons/{id}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        html.contains("Sealed notes: "),
+        "the page says notes are there"
+    );
+    assert!(!html.contains(&note), "but does not show them");
+    assert!(html.contains("?notes=open"));
+    assert_eq!(
+        reads(&w.store.audit_rows().await.unwrap()),
+        before,
+        "a page that opens nothing logs no read"
+    );
+    let (r, html) = get(&w.app, &format!("/persons/{id}?notes=open")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(html.contains(&note), "asked for, the notes are shown");
+    assert!(!html.contains("Sealed notes: "));
+    assert!(
+        reads(&w.store.audit_rows().await.unwrap()) > before,
+        "and the opening is in the audit log"
+    );
 }
 
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
