@@ -9,6 +9,13 @@ use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{static_loader, LanguageIdentifier, Loader};
 use homeward_domain::PartialDate;
 
+/// Translations without arguments already looked up, per language (in `Lang` order).
+static MEMO: std::sync::LazyLock<[std::sync::RwLock<HashMap<String, String>>; 3]> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Entries per language at most (the catalogue holds a few hundred).
+const MEMO_MAX: usize = 4096;
+
 static_loader! {
     static LOCALES = {
         locales: "./locales",
@@ -97,7 +104,25 @@ impl Lang {
 
     /// The translation of `key`.
     pub fn t(self, key: &str) -> String {
-        LOCALES.lookup(&self.id(), key)
+        // A lookup parses the language tag and negotiates fallbacks every time, and a person
+        // page makes about a hundred of them: remembered per language. The catalogue is
+        // finite, but a key could be built from data, so the memo is bounded.
+        let memo = &MEMO[self as usize];
+        if let Some(v) = memo
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+        {
+            return v.clone();
+        }
+        let v = LOCALES.lookup(&self.id(), key);
+        let mut m = memo
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if m.len() < MEMO_MAX {
+            m.insert(key.to_owned(), v.clone());
+        }
+        v
     }
 
     /// The translation of `key` with one numeric argument.
