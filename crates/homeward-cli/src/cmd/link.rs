@@ -537,6 +537,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
+    // The process ends next: freeing millions of small allocations one by one took 0.4 s
+    // at a million records, for memory the exit returns at once.
+    std::mem::forget(out);
+    std::mem::forget(linker);
+    std::mem::forget(records);
+    std::mem::forget(ids);
     Ok(())
 }
 
