@@ -8,6 +8,7 @@ mod audit;
 mod browse;
 pub mod crypto;
 mod dialect;
+mod fastread;
 mod import;
 mod linkage;
 mod monitoring;

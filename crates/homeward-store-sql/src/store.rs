@@ -61,6 +61,8 @@ pub struct SqlStore {
     pub(crate) url: String,
     /// Read-log entries waiting to be written together.
     pub(crate) read_log: crate::readlog::ReadLog,
+    /// The hot reads on an SQLite file, past sqlx (see [`crate::fastread`]).
+    pub(crate) fast: Option<crate::fastread::FastReads>,
 }
 
 /// Opens (creating if needed) the database at `url` and runs the migrations, with the
@@ -141,12 +143,18 @@ pub async fn connect_with_keys(url: &str, keys: Keys) -> Result<SqlStore, StoreE
         crate::audit::install_triggers(&mut conn).await?
     };
     crate::audit::baseline(&pool, &fresh).await?;
+    let fast = match dialect {
+        Dialect::Sqlite => sqlite_path(&original_url)
+            .map(|p| crate::fastread::FastReads::new(std::path::Path::new(p), MMAP_BYTES)),
+        Dialect::Postgres => None,
+    };
     Ok(SqlStore {
         pool,
         dialect,
         keys,
         url: original_url,
         read_log: crate::readlog::ReadLog::default(),
+        fast,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use crate::crypto::{open_values, Sealer};
 use crate::dialect::{sqlite_path, Dialect};
-use crate::rows::{self, q};
+use crate::rows::{self, q, Cells};
 use crate::store::{SqlStore, Val};
 use async_trait::async_trait;
 use homeward_domain::{Id, IdKind, Role, User};
@@ -26,6 +26,48 @@ const IDENTIFYING: &[&str] = &[
     "id_number",
     "record_id",
 ];
+
+/// A session with its account, by token digest (every staff request makes this read).
+const SESSION_SQL: &str = "SELECT s.token_digest, s.user_id, s.created_at, s.last_seen, \
+     s.csrf_digest, u.username, u.role, u.disabled \
+     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?";
+
+fn found_session(r: &impl Cells) -> Result<FoundSession, StoreError> {
+    let corrupt = |column| StoreError::Corrupt {
+        table: "sessions",
+        column,
+    };
+    let text = |column: &'static str| -> Result<String, StoreError> {
+        r.text(column)?.ok_or_else(|| corrupt(column))
+    };
+    let digest = |column: &'static str| -> Result<[u8; 32], StoreError> {
+        crate::audit::unhex32(&text(column)?).ok_or_else(|| corrupt(column))
+    };
+    let time = |column: &'static str| -> Result<u64, StoreError> {
+        u64::try_from(r.int(column)?).map_err(|_| corrupt(column))
+    };
+    let user = User {
+        id: rows::id(r, "user_id", "sessions", IdKind::User)?,
+        username: text("username")?,
+        role: text("role")?
+            .parse::<Role>()
+            .map_err(|_| StoreError::Corrupt {
+                table: "users",
+                column: "role",
+            })?,
+    };
+    Ok(FoundSession {
+        row: SessionRow {
+            token_digest: digest("token_digest")?,
+            user: user.id.clone(),
+            created_at: time("created_at")?,
+            last_seen: time("last_seen")?,
+            csrf_digest: digest("csrf_digest")?,
+        },
+        user,
+        disabled: r.flag("disabled")?,
+    })
+}
 
 impl SqlStore {
     /// Logs a read of sensitive fields of the rows `ids` of `table` (one entry per row),
@@ -461,49 +503,16 @@ impl TrustStore for SqlStore {
     }
 
     async fn session(&self, token_digest: &[u8; 32]) -> Result<Option<FoundSession>, StoreError> {
-        let row = sqlx::query(&self.dialect.sql(
-            "SELECT s.token_digest, s.user_id, s.created_at, s.last_seen, s.csrf_digest, \
-             u.username, u.role, u.disabled \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?",
-        ))
-        .bind(crate::audit::hex(token_digest))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(q)?;
-        let Some(r) = row else { return Ok(None) };
-        let corrupt = |column| StoreError::Corrupt {
-            table: "sessions",
-            column,
-        };
-        let digest = |column: &'static str| -> Result<[u8; 32], StoreError> {
-            let t: String = r.try_get(column).map_err(q)?;
-            crate::audit::unhex32(&t).ok_or_else(|| corrupt(column))
-        };
-        let time = |column: &'static str| -> Result<u64, StoreError> {
-            let t: i64 = r.try_get(column).map_err(q)?;
-            u64::try_from(t).map_err(|_| corrupt(column))
-        };
-        let role: String = r.try_get("role").map_err(q)?;
-        let disabled: i64 = r.try_get("disabled").map_err(q)?;
-        let user = User {
-            id: rows::id(&r, "user_id", "sessions", IdKind::User)?,
-            username: r.try_get("username").map_err(q)?,
-            role: role.parse::<Role>().map_err(|_| StoreError::Corrupt {
-                table: "users",
-                column: "role",
-            })?,
-        };
-        Ok(Some(FoundSession {
-            row: SessionRow {
-                token_digest: digest("token_digest")?,
-                user: user.id.clone(),
-                created_at: time("created_at")?,
-                last_seen: time("last_seen")?,
-                csrf_digest: digest("csrf_digest")?,
-            },
-            user,
-            disabled: disabled != 0,
-        }))
+        let digest = crate::audit::hex(token_digest);
+        if let Some(fast) = &self.fast {
+            return fast.row(SESSION_SQL, &digest, |r| found_session(r));
+        }
+        let row = sqlx::query(&self.dialect.sql(SESSION_SQL))
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q)?;
+        row.as_ref().map(found_session).transpose()
     }
 
     async fn touch_session(
