@@ -147,17 +147,28 @@ impl BrowseStore for SqlStore {
             Dialect::Sqlite => &*DOSSIER_SQLITE,
             Dialect::Postgres => &*DOSSIER_POSTGRES,
         };
-        let rows = self
-            .fetch_all(sql, vec![Val::from(person.as_str()); 4])
-            .await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
+        const PARTS: [&str; 4] = ["person", "records", "events", "visits"];
+        let texts: Vec<Option<String>> = match &self.fast {
+            Some(fast) => fast
+                .texts(sql, person.as_str(), 4, &PARTS)?
+                .unwrap_or_default(),
+            None => match self
+                .fetch_all(sql, vec![Val::from(person.as_str()); 4])
+                .await?
+                .first()
+            {
+                Some(row) => PARTS
+                    .iter()
+                    .map(|c| row.try_get::<Option<String>, _>(*c).map_err(q))
+                    .collect::<Result<_, _>>()?,
+                None => Vec::new(),
+            },
         };
         let part = |col: &'static str| -> Result<Vec<Vec<Value>>, StoreError> {
-            let text: Option<String> = row.try_get(col).map_err(q)?;
-            match text {
+            let i = PARTS.iter().position(|c| *c == col);
+            match i.and_then(|i| texts.get(i)).and_then(|t| t.as_deref()) {
                 None => Ok(Vec::new()),
-                Some(t) => serde_json::from_str(&t).map_err(|_| StoreError::Corrupt {
+                Some(t) => serde_json::from_str(t).map_err(|_| StoreError::Corrupt {
                     table: "persons",
                     column: col,
                 }),
@@ -351,6 +362,9 @@ struct JsonRow<'a> {
     table: &'static str,
     cols: &'a [&'static str],
     cells: &'a [Value],
+    /// Where the last column was found: conversions read columns mostly in list order,
+    /// so the search starts after it.
+    next: std::cell::Cell<usize>,
 }
 
 impl<'a> JsonRow<'a> {
@@ -362,14 +376,24 @@ impl<'a> JsonRow<'a> {
         if cols.len() != cells.len() {
             return Err(StoreError::Corrupt { table, column: "*" });
         }
-        Ok(JsonRow { table, cols, cells })
+        Ok(JsonRow {
+            table,
+            cols,
+            cells,
+            next: std::cell::Cell::new(0),
+        })
     }
 
     fn cell(&self, col: &'static str) -> Result<&Value, StoreError> {
-        self.cols
-            .iter()
-            .position(|c| *c == col)
-            .map(|i| &self.cells[i])
+        let n = self.cols.len();
+        let start = self.next.get();
+        (0..n)
+            .map(|k| (start + k) % n)
+            .find(|i| self.cols[*i] == col)
+            .map(|i| {
+                self.next.set(i + 1);
+                &self.cells[i]
+            })
             .ok_or(self.corrupt(col))
     }
 
