@@ -55,6 +55,13 @@ macro_rules! closed_enum {
             type Err = EnumError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
+                // The stored spelling first: every value read back from the database is
+                // one, and folding every alias for each of them showed on the person page.
+                $(
+                    if s == $canon {
+                        return Ok($name::$variant);
+                    }
+                )+
                 let f = fold(s);
                 $(
                     if f == $canon $(|| f == fold($alias))* {
