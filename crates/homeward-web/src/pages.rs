@@ -61,7 +61,7 @@ impl Chrome {
 
     /// Whether the reader may open `GET path` (to show only the links that lead somewhere).
     pub fn may(&self, path: &str) -> bool {
-        crate::session::current().may_get(path)
+        crate::session::may_get(path)
     }
 }
 

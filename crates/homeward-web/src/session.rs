@@ -155,6 +155,14 @@ pub fn current() -> Viewer {
         .unwrap_or_else(|_| Viewer::anonymous(String::new()))
 }
 
+/// Whether the current viewer may open `GET path` (without copying the viewer: the page
+/// chrome asks for each of its links).
+pub fn may_get(path: &str) -> bool {
+    VIEWER
+        .try_with(|v| v.may_get(path))
+        .unwrap_or_else(|_| Viewer::anonymous(String::new()).may_get(path))
+}
+
 /// Runs `f` as `viewer` (the error pages, rendered after the request's own scope ended).
 pub fn with_viewer<R>(viewer: Viewer, f: impl FnOnce() -> R) -> R {
     VIEWER.sync_scope(viewer, f)
