@@ -160,8 +160,59 @@ thread_local! {
     /// Levels of name-unit pairs already compared on this thread: names repeat, so most
     /// comparisons of a large run are cache hits. The level is a pure function of the pair,
     /// so the cache cannot change results.
-    static NAME_CACHE: std::cell::RefCell<(usize, NameCacheMap)> =
-        std::cell::RefCell::new((0, NameCacheMap::default()));
+    static NAME_CACHE: std::cell::RefCell<NameCache> =
+        std::cell::RefCell::new(NameCache::default());
+}
+
+/// A thread's name-pair levels: a small direct-mapped table of recent pairs in front of a
+/// large map. Candidate pairs come in locality order, so the same name pairs recur close
+/// together; the table stays in the processor's cache where the map's lookups miss it.
+#[derive(Default)]
+struct NameCache {
+    /// The feature table's generation the entries belong to.
+    table: usize,
+    map: NameCacheMap,
+    /// `(key, level)` by a hash of the key; empty slots hold a key no pair has.
+    recent: Vec<(u64, u8)>,
+}
+
+/// Slots of [`NameCache::recent`] (a power of two: 64 KiB).
+const RECENT_BITS: u32 = 12;
+
+/// No pair's key: the two halves of a key are different unit indices.
+const NO_PAIR: u64 = u64::MAX;
+
+impl NameCache {
+    fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - RECENT_BITS)) as usize
+    }
+
+    /// Empties the cache unless it holds `table`'s pairs.
+    fn use_table(&mut self, table: usize) {
+        if self.table != table || self.recent.is_empty() {
+            self.table = table;
+            self.map.clear();
+            self.recent = vec![(NO_PAIR, 0); 1 << RECENT_BITS];
+        }
+    }
+
+    fn get(&mut self, key: u64) -> Option<u8> {
+        let slot = Self::slot(key);
+        if self.recent[slot].0 == key {
+            return Some(self.recent[slot].1);
+        }
+        let l = self.map.get(&key).copied()?;
+        self.recent[slot] = (key, l);
+        Some(l)
+    }
+
+    fn insert(&mut self, key: u64, level: u8) {
+        if self.map.len() >= NAME_CACHE_MAX {
+            self.map.clear();
+        }
+        self.map.insert(key, level);
+        self.recent[Self::slot(key)] = (key, level);
+    }
 }
 
 /// The name cache's map: its keys are packed unit-index pairs, so a multiply-and-fold hash
@@ -195,23 +246,17 @@ fn name_level(names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
     // The cache is tagged with the feature table's generation, so that two runs never mix.
     let table = generation as usize;
     if let Some(l) = NAME_CACHE.with(|c| {
-        let c = c.borrow();
-        if c.0 == table {
-            c.1.get(&key).copied()
-        } else {
-            None
-        }
+        let mut c = c.borrow_mut();
+        c.use_table(table);
+        c.get(key)
     }) {
         return l;
     }
     let l = name_level_uncached(names, a, b);
     NAME_CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if c.0 != table || c.1.len() >= NAME_CACHE_MAX {
-            c.0 = table;
-            c.1.clear();
-        }
-        c.1.insert(key, l);
+        c.use_table(table);
+        c.insert(key, l);
     });
     l
 }
