@@ -25,6 +25,7 @@ use crate::{AppState, WebError};
         version = "1",
         description = "A registry of people detained or missing in armed conflict. Every error is an ErrorBody with a stable code and the request id."
     ),
+    modifiers(&AccessResponses),
     paths(
         status,
         overview,
@@ -106,6 +107,54 @@ use crate::{AppState, WebError};
     ))
 )]
 pub struct ApiDoc;
+
+/// Adds to every operation the answers that depend on who asks rather than on the request:
+/// 401 without a session, 403 for a write without the session's CSRF token, and 404 where
+/// the caller's role may not (the same answer as for something that does not exist, so a
+/// denial reveals nothing).
+struct AccessResponses;
+
+impl utoipa::Modify for AccessResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let answers = [
+            ("401", "Not signed in"),
+            ("403", "A write without the session's CSRF token"),
+            (
+                "404",
+                "Not found, or not allowed to the caller's role (the same answer)",
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                for (code, description) in answers {
+                    op.responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
+    }
+}
 
 /// `GET /api/v1/openapi.json`.
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
