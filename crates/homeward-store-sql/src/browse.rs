@@ -285,17 +285,18 @@ const EVENT_COLS: [&str; 9] = [
     "place_name",
 ];
 
-/// The findings' sealed conditions are not among them: the page does not show them.
-const VISIT_COLS: [&str; 18] = [
-    "id",
-    "place_id",
-    "date",
-    "organisation",
-    "access_all",
-    "private_interviews",
-    "repeat_allowed",
-    "list_provided",
-    "place_name",
+/// The visit's columns, its place's name, then the finding's: the findings' sealed
+/// conditions are not among them (the page does not show them).
+static VISIT_COLS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    rows::VISIT_COLUMNS
+        .iter()
+        .copied()
+        .chain(["place_name"])
+        .chain(FINDING_COLS)
+        .collect()
+});
+
+const FINDING_COLS: [&str; 9] = [
     "position",
     "person_id",
     "items",
@@ -343,9 +344,9 @@ fn dossier_sql(d: Dialect) -> String {
         "FROM events e LEFT JOIN sources s ON s.id = e.source_id \
          LEFT JOIN places pl ON pl.id = e.place_id WHERE e.person_id = ?",
     );
-    let mut visit_cols = qualified("v", &VISIT_COLS[..8]);
+    let mut visit_cols = qualified("v", &rows::VISIT_COLUMNS);
     visit_cols.push("pl.name".to_owned());
-    visit_cols.extend(qualified("f", &VISIT_COLS[9..]));
+    visit_cols.extend(qualified("f", &FINDING_COLS));
     let visits = rows(
         visit_cols,
         "FROM visit_findings f JOIN visits v ON v.id = f.visit_id \

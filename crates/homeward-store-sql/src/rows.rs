@@ -42,6 +42,18 @@ pub(crate) fn required(
 pub(crate) const RECORD_FIXED: [&str; 5] =
     ["id", "source_id", "person_id", "import_id", "row_number"];
 
+/// The columns of `visits`, in the order [`visit`] documents.
+pub(crate) const VISIT_COLUMNS: [&str; 8] = [
+    "id",
+    "place_id",
+    "date",
+    "organisation",
+    "access_all",
+    "private_interviews",
+    "repeat_allowed",
+    "list_provided",
+];
+
 pub(crate) fn q(e: sqlx::Error) -> StoreError {
     StoreError::Query(e.to_string())
 }

@@ -475,16 +475,7 @@ impl Store for SqlStore {
             &mut tx,
             d,
             "visits",
-            &[
-                "id",
-                "place_id",
-                "date",
-                "organisation",
-                "access_all",
-                "private_interviews",
-                "repeat_allowed",
-                "list_provided",
-            ],
+            &rows::VISIT_COLUMNS,
             c.visits
                 .iter()
                 .map(|v| {
@@ -790,7 +781,10 @@ impl SqlStore {
         };
         let rows = self
             .fetch_all(
-                &format!("SELECT id, place_id, date, organisation, access_all, private_interviews, repeat_allowed, list_provided FROM visits{visit_filter}"),
+                &format!(
+                    "SELECT {} FROM visits{visit_filter}",
+                    rows::VISIT_COLUMNS.join(", ")
+                ),
                 binds.clone(),
             )
             .await?;
