@@ -273,17 +273,14 @@ static RECORD_COLS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-const EVENT_COLS: [&str; 9] = [
-    "id",
-    "person_id",
-    "kind",
-    "date",
-    "source_id",
-    "place_id",
-    "contests",
-    "source_name",
-    "place_name",
-];
+/// The event's columns, then its source's and place's names.
+static EVENT_COLS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    rows::EVENT_COLUMNS
+        .iter()
+        .copied()
+        .chain(["source_name", "place_name"])
+        .collect()
+});
 
 /// The visit's columns, its place's name, then the finding's: the findings' sealed
 /// conditions are not among them (the page does not show them).
@@ -337,7 +334,7 @@ fn dossier_sql(d: Dialect) -> String {
         record_cols,
         "FROM records r LEFT JOIN sources s ON s.id = r.source_id WHERE r.person_id = ?",
     );
-    let mut event_cols = qualified("e", &EVENT_COLS[..7]);
+    let mut event_cols = qualified("e", &rows::EVENT_COLUMNS);
     event_cols.extend(["s.name".to_owned(), "pl.name".to_owned()]);
     let events = rows(
         event_cols,

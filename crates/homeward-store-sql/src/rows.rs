@@ -42,6 +42,17 @@ pub(crate) fn required(
 pub(crate) const RECORD_FIXED: [&str; 5] =
     ["id", "source_id", "person_id", "import_id", "row_number"];
 
+/// The columns of `events`, in the order [`event`] documents.
+pub(crate) const EVENT_COLUMNS: [&str; 7] = [
+    "id",
+    "person_id",
+    "kind",
+    "date",
+    "source_id",
+    "place_id",
+    "contests",
+];
+
 /// The columns of `visits`, in the order [`visit`] documents.
 pub(crate) const VISIT_COLUMNS: [&str; 8] = [
     "id",

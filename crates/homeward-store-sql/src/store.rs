@@ -454,22 +454,7 @@ impl Store for SqlStore {
         let (plain, contesting): (Vec<&Event>, Vec<&Event>) =
             c.events.iter().partition(|e| e.contests.is_none());
         for group in [event_rows(&plain), event_rows(&contesting)] {
-            insert_rows(
-                &mut tx,
-                d,
-                "events",
-                &[
-                    "id",
-                    "person_id",
-                    "kind",
-                    "date",
-                    "source_id",
-                    "place_id",
-                    "contests",
-                ],
-                group,
-            )
-            .await?;
+            insert_rows(&mut tx, d, "events", &rows::EVENT_COLUMNS, group).await?;
         }
         insert_rows(
             &mut tx,
