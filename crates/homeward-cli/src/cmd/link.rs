@@ -295,21 +295,26 @@ fn read_input(
         );
     }
     // Rows are read in batches and converted in parallel (dates, trimming and copying are
-    // most of the reading of a million rows); unreadable values are noted in row order.
+    // most of the reading of a million rows), the next batch read while this one converts;
+    // unreadable values are noted in row order.
     let mut records = Vec::new();
     let mut ids = Vec::new();
-    let mut rows = reader.byte_records().enumerate().peekable();
-    while rows.peek().is_some() {
-        let mut batch: Vec<(usize, csv::ByteRecord)> = Vec::with_capacity(READ_BATCH);
-        for (row, result) in rows.by_ref().take(READ_BATCH) {
-            let rec = result
-                .with_context(|| format!("{}: cannot read data row {}", path.display(), row + 1))?;
-            batch.push((row, rec));
-        }
-        let converted: Vec<Converted> = batch
-            .into_par_iter()
-            .map(|(row, rec)| convert_row(path, source, &columns, row, rec))
-            .collect::<anyhow::Result<_>>()?;
+    let mut rows = reader.byte_records().enumerate();
+    let mut next = read_batch(&mut rows, path)?;
+    while !next.is_empty() {
+        let batch = std::mem::take(&mut next);
+        let (converted, following) = rayon::join(
+            || {
+                batch
+                    .into_par_iter()
+                    .map(|(row, rec)| convert_row(path, source, &columns, row, rec))
+                    .collect::<anyhow::Result<Vec<Converted>>>()
+            },
+            || read_batch(&mut rows, path),
+        );
+        // This batch's rows come before the next one's: their errors are reported first.
+        let converted = converted?;
+        next = following?;
         for c in converted {
             for field in c.unreadable {
                 unreadable.note(field, path, c.line);
@@ -319,6 +324,20 @@ fn read_input(
         }
     }
     Ok((records, ids))
+}
+
+/// Up to [`READ_BATCH`] rows with their data-row index (empty at the end of the file).
+fn read_batch(
+    rows: &mut impl Iterator<Item = (usize, csv::Result<csv::ByteRecord>)>,
+    path: &Path,
+) -> anyhow::Result<Vec<(usize, csv::ByteRecord)>> {
+    let mut batch = Vec::with_capacity(READ_BATCH);
+    for (row, result) in rows.take(READ_BATCH) {
+        let rec = result
+            .with_context(|| format!("{}: cannot read data row {}", path.display(), row + 1))?;
+        batch.push((row, rec));
+    }
+    Ok(batch)
 }
 
 fn fmt_prob(p: f64) -> String {
