@@ -252,7 +252,8 @@ fn script_of_name(name: &str) -> Script {
 pub enum Sealed {
     /// Leave them sealed; the view says how many records hold notes.
     Closed,
-    /// Open them (one logged read).
+    /// Open them (one logged read). The records are then read again, after the dossier's
+    /// snapshot: a merge committing in between can show in the records alone.
     Open,
 }
 

@@ -37,7 +37,7 @@ impl PersonFilter {
     }
 }
 
-/// Everything a person's page shows, read together in one read transaction (so its parts
+/// Everything a person's page shows, read together as one snapshot (so its parts
 /// agree with each other) without opening anything sealed, so reading it writes nothing.
 /// Sealed values (records' notes and original rows, findings' conditions and health) are
 /// opened only when asked for, one logged read each.
