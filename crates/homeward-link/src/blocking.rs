@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::compare::Field;
 use crate::features::{stable_hash, Features, RecordFeatures};
@@ -112,28 +113,29 @@ impl BlockingRule {
         }
     }
 
-    fn keys(self, f: &Features, r: &RecordFeatures, out: &mut Vec<u64>) {
+    fn keys(self, f: &Features, r: &RecordFeatures, out: &mut SmallVec<[u64; 16]>) {
         let tag = self as u64;
-        // FNV-1a of the tag and the parts' little-endian bytes (what `stable_hash` gives on
-        // their concatenation), without building the byte string.
+        // Word-wise multiply-xorshift mixing of the tag and the parts (the parts are name-key
+        // hashes and small numbers): stable across processes and platforms, and a few
+        // operations per word where a byte-wise hash took one step per byte.
         let mix = |parts: &[u64]| {
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for x in std::iter::once(&tag).chain(parts) {
-                for b in x.to_le_bytes() {
-                    h ^= u64::from(b);
-                    h = h.wrapping_mul(0x0100_0000_01b3);
-                }
+            let mut h: u64 = 0x243f_6a88_85a3_08d3 ^ tag;
+            for &x in parts {
+                h = (h ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                h ^= h >> 32;
             }
-            h
+            h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            h ^ (h >> 31)
         };
         let key = |u: &u32| f.names[*u as usize].key;
         // Unsplit names contribute at most their first four tokens, to bound the key count.
-        let fams: Vec<u64> = r.family_candidates().iter().take(4).map(key).collect();
-        let givens: Vec<u64> = r.given_candidates().iter().take(4).map(key).collect();
+        let fams: SmallVec<[u64; 4]> = r.family_candidates().iter().take(4).map(key).collect();
+        let givens: SmallVec<[u64; 4]> = r.given_candidates().iter().take(4).map(key).collect();
         // Every reading of a name (Western and Eastern Armenian, Russified) with its key, at
         // most three per unit, for the rules keyed on one name.
-        let readings = |units: &[u32]| -> Vec<(usize, u64)> {
-            let mut out = Vec::new();
+        let readings = |units: &[u32]| -> SmallVec<[(usize, u64); 12]> {
+            let mut out = SmallVec::new();
             for (i, u) in units.iter().take(4).enumerate() {
                 for k in f.names[*u as usize].alt_keys.iter().take(3) {
                     out.push((i, *k));
@@ -179,7 +181,7 @@ impl BlockingRule {
             }
             BlockingRule::GivenFamilyYear => {
                 if let Some(d) = r.birth {
-                    let mut pairs = Vec::new();
+                    let mut pairs: SmallVec<[(u64, u64); 6]> = SmallVec::new();
                     if r.is_split() {
                         let (g, fm) = (givens[0], fams[0]);
                         pairs.push((g.min(fm), g.max(fm)));
@@ -350,11 +352,53 @@ fn wanted(mode: LinkMode, a: u32, b: u32) -> bool {
 }
 
 /// Candidate pairs `(i, j)` with `i < j`, sorted, without duplicates, each with the bit mask
-/// of the rules (by position, at most [`BlockingRule::MAX_RULES`]) that produced it; plus one report per rule and
-/// warnings.
+/// of the rules (by position, at most [`BlockingRule::MAX_RULES`]) that produced it; plus one
+/// report per rule and warnings.
 pub(crate) type Blocked = (Vec<(u32, u32)>, Vec<u16>, Vec<RuleReport>, Vec<String>);
 
+/// One range of records' pairs and their rule masks.
+type PairsPart = (Vec<(u32, u32)>, Vec<u16>);
+
+/// Flags an entry of an oversized bucket in [`RuleIndex::tail`]; the other bits index
+/// [`RuleIndex::windowed`].
+const OVERSIZED: u32 = 1 << 31;
+
+/// One rule's buckets, arranged to be read from each record: the rule's (key, record)
+/// entries in key order, and where each record's entries are among them.
+struct RuleIndex {
+    rule: BlockingRule,
+    bit: u16,
+    /// The record of each entry, in (key, record) order.
+    recs: Vec<u32>,
+    /// Per entry: how many entries after it share its key; or, for an entry of an oversized
+    /// bucket, [`OVERSIZED`] and the index of its [`Windowed`].
+    tail: Vec<u32>,
+    /// `positions[starts[i]..starts[i + 1]]` are the entries of record `i`.
+    starts: Vec<u32>,
+    positions: Vec<u32>,
+    /// The records of the oversized buckets in their two sorted orders (see
+    /// [`BlockingLimits::max_bucket`]), bucket after bucket.
+    orders: [Vec<u32>; 2],
+    /// Per entry of an oversized bucket: where it is in each order and where its bucket is.
+    windowed: Vec<Windowed>,
+}
+
+/// An entry of an oversized bucket: its positions in [`RuleIndex::orders`] and the bucket's
+/// range there.
+#[derive(Clone, Copy, Default)]
+struct Windowed {
+    at: [u32; 2],
+    start: u32,
+    end: u32,
+}
+
 /// Runs the blocking rules (see [`Blocked`]).
+///
+/// Each rule's buckets are indexed first; then every record, in parallel over ranges of
+/// records, gathers the later records it shares a bucket (or, in an oversized bucket, a
+/// window) with under any rule, and emits them in order with their rule masks. The pairs
+/// come out sorted and unioned as they are made: sorting and merging each rule's millions of
+/// pairs was most of blocking.
 pub(crate) fn block(
     features: &Features,
     rules: &[BlockingRule],
@@ -362,18 +406,18 @@ pub(crate) fn block(
     limits: BlockingLimits,
 ) -> Blocked {
     let recs = &features.records;
-    let signatures: Vec<Signature> = recs.par_iter().map(|r| signature(features, r)).collect();
-    let mut union: Vec<u64> = Vec::new();
-    let mut masks: Vec<u16> = Vec::new();
+    let n = recs.len();
+    let ranks = SignatureRanks::new(features);
     let mut reports = Vec::new();
     let mut warnings = Vec::new();
+    let mut indexes: Vec<RuleIndex> = Vec::new();
     for (rule_index, &rule) in rules.iter().enumerate() {
         let bit = 1u16 << rule_index.min(15);
         let mut entries = rule_entries(features, rule);
         entries.par_sort_unstable();
         // Bucket boundaries, and a count of the pairs the rule would make, before making any.
-        let mut buckets: Vec<(usize, usize)> = Vec::new();
-        let mut windowed: Vec<(usize, usize)> = Vec::new();
+        let mut tail = vec![0u32; entries.len()];
+        let mut oversized: Vec<(usize, usize)> = Vec::new();
         let mut dropped = 0u64;
         let mut expected = 0u64;
         let mut start = 0;
@@ -383,15 +427,19 @@ pub(crate) fn block(
             while end < entries.len() && entries[end].0 == key {
                 end += 1;
             }
-            let n = end - start;
-            if n > limits.max_bucket {
+            let size = end - start;
+            if size > limits.max_bucket {
                 dropped += 1;
                 // Two sorted orders, `window - 1` neighbours each.
-                expected += 2 * (n as u64) * (limits.window.max(1) as u64 - 1);
-                windowed.push((start, end));
-            } else if n > 1 {
-                expected += pair_count(recs, &entries[start..end], mode, rule);
-                buckets.push((start, end));
+                expected += 2 * (size as u64) * (limits.window.max(1) as u64 - 1);
+                oversized.push((start, end));
+            } else {
+                if size > 1 {
+                    expected += pair_count(recs, &entries[start..end], mode, rule);
+                }
+                for (k, t) in tail[start..end].iter_mut().enumerate() {
+                    *t = (size - 1 - k) as u32;
+                }
             }
             start = end;
         }
@@ -404,7 +452,7 @@ pub(crate) fn block(
                 limits.window
             ));
         }
-        if expected > limits.max_pairs_per_rule {
+        if expected > limits.max_pairs_per_rule || entries.len() >= OVERSIZED as usize {
             warnings.push(format!(
                 "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
                 rule.name(),
@@ -419,31 +467,204 @@ pub(crate) fn block(
             });
             continue;
         }
-        let mut pairs: Vec<u64> = buckets
+        // The oversized buckets' two orders, each bucket sorted on its own.
+        let sorted: Vec<[Vec<u32>; 2]> = oversized
             .par_iter()
-            .flat_map_iter(|&(s, e)| bucket_pairs(recs, &entries[s..e], mode, rule).into_iter())
-            .chain(windowed.par_iter().flat_map_iter(|&(s, e)| {
-                window_pairs(recs, &signatures, &entries[s..e], mode, rule, limits.window)
-                    .into_iter()
-            }))
+            .map(|&(s, e)| ranks.orders(&entries[s..e]))
             .collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        let before = union.len();
-        (union, masks) = merge_sorted(&union, &masks, &pairs, bit);
+        let mut orders = [Vec::new(), Vec::new()];
+        let mut windowed = Vec::new();
+        for (&(s, e), bucket) in oversized.iter().zip(sorted) {
+            let at = orders[0].len() as u32;
+            let first = windowed.len();
+            windowed.resize(first + (e - s), Windowed::default());
+            for (k, order) in bucket.iter().enumerate() {
+                for (q, &r) in order.iter().enumerate() {
+                    // Entries of a bucket are in record order, so a record's entry is found
+                    // by search.
+                    let p = entries[s..e].partition_point(|x| x.1 < r);
+                    windowed[first + p].at[k] = at + q as u32;
+                }
+            }
+            for (k, w) in windowed[first..].iter_mut().enumerate() {
+                w.start = at;
+                w.end = at + (e - s) as u32;
+                tail[s + k] = OVERSIZED | (first + k) as u32;
+            }
+            let [o0, o1] = bucket;
+            orders[0].extend(o0);
+            orders[1].extend(o1);
+        }
+        let entry_recs: Vec<u32> = entries.iter().map(|e| e.1).collect();
+        drop(entries);
+        // Where each record's entries are: counted, then filled in key order.
+        let mut starts = vec![0u32; n + 1];
+        for &r in &entry_recs {
+            starts[r as usize + 1] += 1;
+        }
+        for k in 1..=n {
+            starts[k] += starts[k - 1];
+        }
+        let mut fill = starts.clone();
+        let mut positions = vec![0u32; entry_recs.len()];
+        for (p, &r) in entry_recs.iter().enumerate() {
+            positions[fill[r as usize] as usize] = p as u32;
+            fill[r as usize] += 1;
+        }
         reports.push(RuleReport {
             rule,
-            pairs: pairs.len() as u64,
-            new_pairs: (union.len() - before) as u64,
+            pairs: 0,
+            new_pairs: 0,
             dropped_buckets: dropped,
             skipped: false,
         });
+        indexes.push(RuleIndex {
+            rule,
+            bit,
+            recs: entry_recs,
+            tail,
+            starts,
+            positions,
+            orders,
+            windowed,
+        });
     }
-    let pairs = union
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
+
+    let reach = limits.window.saturating_sub(1) as u32;
+    const CHUNK: usize = 1 << 12;
+    let parts: Vec<PairsPart> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+            let (mut out, mut out_masks) = (Vec::new(), Vec::new());
+            // Later records of record i with a rule bit, packed `j << 16 | bit`.
+            let mut local: Vec<u64> = Vec::new();
+            for i in lo..hi {
+                local.clear();
+                let a = &recs[i];
+                let mut take = |idx: &RuleIndex, j: u32| {
+                    let b = &recs[j as usize];
+                    if j as usize > i && wanted(mode, a.source, b.source) && idx.rule.pairs(a, b) {
+                        local.push(u64::from(j) << 16 | u64::from(idx.bit));
+                    }
+                };
+                for idx in &indexes {
+                    let (s, e) = (idx.starts[i] as usize, idx.starts[i + 1] as usize);
+                    for &p in &idx.positions[s..e] {
+                        let p = p as usize;
+                        let t = idx.tail[p];
+                        if t & OVERSIZED == 0 {
+                            for &j in &idx.recs[p + 1..=p + t as usize] {
+                                take(idx, j);
+                            }
+                            continue;
+                        }
+                        // Within `window - 1` places either side in each order.
+                        let w = idx.windowed[(t & !OVERSIZED) as usize];
+                        for (order, at) in idx.orders.iter().zip(w.at) {
+                            let from = at.saturating_sub(reach).max(w.start);
+                            let to = at.saturating_add(reach).min(w.end - 1);
+                            for q in from..=to {
+                                if q != at {
+                                    take(idx, order[q as usize]);
+                                }
+                            }
+                        }
+                    }
+                }
+                local.sort_unstable();
+                let mut k = 0;
+                while k < local.len() {
+                    let j = local[k] >> 16;
+                    let mut mask = 0u16;
+                    while k < local.len() && local[k] >> 16 == j {
+                        mask |= local[k] as u16;
+                        k += 1;
+                    }
+                    out.push((i as u32, j as u32));
+                    out_masks.push(mask);
+                }
+            }
+            (out, out_masks)
+        })
         .collect();
+    drop(indexes);
+    let total = parts.iter().map(|p| p.0.len()).sum();
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(total);
+    let mut masks: Vec<u16> = Vec::with_capacity(total);
+    for (p, m) in parts {
+        pairs.extend_from_slice(&p);
+        masks.extend_from_slice(&m);
+    }
+    // Per rule: its pairs, and those no earlier rule made (the mask's lowest bit is its own).
+    let (per_rule, first_rule) = masks
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let (mut all, mut first) = ([0u64; 16], [0u64; 16]);
+            for &m in chunk {
+                for (b, slot) in all.iter_mut().enumerate() {
+                    *slot += u64::from(m >> b & 1);
+                }
+                first[m.trailing_zeros().min(15) as usize] += 1;
+            }
+            (all, first)
+        })
+        .reduce(
+            || ([0u64; 16], [0u64; 16]),
+            |mut a, b| {
+                for k in 0..16 {
+                    a.0[k] += b.0[k];
+                    a.1[k] += b.1[k];
+                }
+                a
+            },
+        );
+    for (k, report) in reports.iter_mut().enumerate() {
+        if !report.skipped {
+            let b = k.min(15);
+            report.pairs = per_rule[b];
+            report.new_pairs = first_rule[b];
+        }
+    }
     (pairs, masks, reports, warnings)
+}
+
+/// Each record's place in the two orders of oversized buckets: by signature, then by the
+/// signature rotated to put patronymic and date first, ties by record. Ranked once over all
+/// records, so that a bucket sorts by one number per record.
+struct SignatureRanks {
+    ranks: [Vec<u32>; 2],
+}
+
+impl SignatureRanks {
+    fn new(features: &Features) -> SignatureRanks {
+        let recs = &features.records;
+        let signatures: Vec<Signature> = recs.par_iter().map(|r| signature(features, r)).collect();
+        let rank = |rotated: bool| {
+            let mut by: Vec<u32> = (0..recs.len() as u32).collect();
+            by.par_sort_unstable_by_key(|&i| {
+                let s = signatures[i as usize];
+                (if rotated { [s[2], s[3], s[0], s[1]] } else { s }, i)
+            });
+            let mut rank = vec![0u32; recs.len()];
+            for (k, &i) in by.iter().enumerate() {
+                rank[i as usize] = k as u32;
+            }
+            rank
+        };
+        let (a, b) = rayon::join(|| rank(false), || rank(true));
+        SignatureRanks { ranks: [a, b] }
+    }
+
+    /// The records of a bucket in each order.
+    fn orders(&self, bucket: &[(u64, u32)]) -> [Vec<u32>; 2] {
+        let order = |k: usize| {
+            let mut members: Vec<u32> = bucket.iter().map(|&(_, i)| i).collect();
+            members.sort_unstable_by_key(|&i| self.ranks[k][i as usize]);
+            members
+        };
+        [order(0), order(1)]
+    }
 }
 
 /// (key, record) entries of a rule, unsorted.
@@ -453,74 +674,13 @@ fn rule_entries(features: &Features, rule: BlockingRule) -> Vec<(u64, u32)> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, r)| {
-            let mut keys = Vec::new();
+            let mut keys = SmallVec::new();
             rule.keys(features, r, &mut keys);
             keys.sort_unstable();
             keys.dedup();
             keys.into_iter().map(move |k| (k, i as u32))
         })
         .collect()
-}
-
-/// The pairs (packed `i << 32 | j`, `i < j`) of one bucket wanted by the mode and the rule.
-fn bucket_pairs(
-    recs: &[RecordFeatures],
-    bucket: &[(u64, u32)],
-    mode: LinkMode,
-    rule: BlockingRule,
-) -> Vec<u64> {
-    let mut out = Vec::new();
-    for (x, &(_, a)) in bucket.iter().enumerate() {
-        for &(_, b) in &bucket[x + 1..] {
-            if a != b
-                && wanted(mode, recs[a as usize].source, recs[b as usize].source)
-                && rule.pairs(&recs[a as usize], &recs[b as usize])
-            {
-                let (i, j) = if a < b { (a, b) } else { (b, a) };
-                out.push(u64::from(i) << 32 | u64::from(j));
-            }
-        }
-    }
-    out
-}
-
-/// The pairs of an oversized bucket: its records sorted by their signature (then by the
-/// signature rotated to put patronymic and date first), each paired with the next
-/// `window - 1` records of each order. Ties fall back to the canonical record index, so the
-/// pairs never depend on input order or threads.
-fn window_pairs(
-    recs: &[RecordFeatures],
-    signatures: &[Signature],
-    bucket: &[(u64, u32)],
-    mode: LinkMode,
-    rule: BlockingRule,
-    window: usize,
-) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut members: Vec<u32> = bucket.iter().map(|&(_, i)| i).collect();
-    for pass in 0..2 {
-        let sort_key = |i: u32| {
-            let s = signatures[i as usize];
-            let k = if pass == 0 {
-                s
-            } else {
-                [s[2], s[3], s[0], s[1]]
-            };
-            (k, i)
-        };
-        members.sort_unstable_by_key(|&i| sort_key(i));
-        for (x, &a) in members.iter().enumerate() {
-            for &b in members[x + 1..].iter().take(window.saturating_sub(1)) {
-                if a != b
-                    && wanted(mode, recs[a as usize].source, recs[b as usize].source)
-                    && rule.pairs(&recs[a as usize], &recs[b as usize])
-                {
-                    out.push(u64::from(a.min(b)) << 32 | u64::from(a.max(b)));
-                }
-            }
-        }
-    }
-    out
 }
 
 fn pair_count(
@@ -558,108 +718,181 @@ fn pair_count(
     all - same
 }
 
-/// Merges the sorted union `a` (with rule masks) and a rule's sorted pairs `b` (bit `bit`),
-/// in parallel over ranges of pairs: the union reaches tens of millions of pairs and is
-/// merged once per rule.
-fn merge_sorted(a: &[u64], masks: &[u16], b: &[u64], bit: u16) -> (Vec<u64>, Vec<u16>) {
-    const PIECE: usize = 1 << 20;
-    let pieces = (a.len() + b.len()).div_ceil(PIECE).max(1);
-    // Piece boundaries: values of `a` at even steps, each cutting both inputs.
-    let mut cuts: Vec<(usize, usize)> = vec![(0, 0)];
-    for k in 1..pieces {
-        let Some(&v) = a.get(k * a.len() / pieces) else {
-            break;
-        };
-        let cut = (a.partition_point(|&x| x < v), b.partition_point(|&x| x < v));
-        if cut.0 >= cuts.last().map_or(0, |c| c.0) && cut.1 >= cuts.last().map_or(0, |c| c.1) {
-            cuts.push(cut);
-        }
-    }
-    cuts.push((a.len(), b.len()));
-    let parts: Vec<(Vec<u64>, Vec<u16>)> = cuts
-        .par_windows(2)
-        .map(|w| {
-            let ((a0, b0), (a1, b1)) = (w[0], w[1]);
-            merge_range(&a[a0..a1], &masks[a0..a1], &b[b0..b1], bit)
-        })
-        .collect();
-    let total = parts.iter().map(|p| p.0.len()).sum();
-    let mut out = Vec::with_capacity(total);
-    let mut out_masks = Vec::with_capacity(total);
-    for (p, m) in parts {
-        out.extend_from_slice(&p);
-        out_masks.extend_from_slice(&m);
-    }
-    (out, out_masks)
-}
-
-fn merge_range(a: &[u64], masks: &[u16], b: &[u64], bit: u16) -> (Vec<u64>, Vec<u16>) {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let mut out_masks = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => {
-                out.push(a[i]);
-                out_masks.push(masks[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(b[j]);
-                out_masks.push(bit);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                out_masks.push(masks[i] | bit);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out_masks.extend_from_slice(&masks[i..]);
-    out.extend_from_slice(&b[j..]);
-    out_masks.resize(out_masks.len() + b.len() - j, bit);
-    (out, out_masks)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use proptest::prelude::*;
+    use smallvec::SmallVec;
 
-    use super::merge_sorted;
+    use super::*;
+    use crate::record::{LinkRecord, PartialDate};
+
+    /// Blocking the plain way: each rule's buckets in a map, every pair of a bucket (or of
+    /// its windows), unioned in a map with masks.
+    fn reference(
+        features: &Features,
+        rules: &[BlockingRule],
+        mode: LinkMode,
+        limits: BlockingLimits,
+    ) -> Blocked {
+        let recs = &features.records;
+        let signatures: Vec<Signature> = recs.iter().map(|r| signature(features, r)).collect();
+        let mut union: BTreeMap<(u32, u32), u16> = BTreeMap::new();
+        let (mut reports, mut warnings) = (Vec::new(), Vec::new());
+        for (k, &rule) in rules.iter().enumerate() {
+            let bit = 1u16 << k;
+            let mut buckets: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+            for (i, r) in recs.iter().enumerate() {
+                let mut keys = SmallVec::new();
+                rule.keys(features, r, &mut keys);
+                keys.sort_unstable();
+                keys.dedup();
+                for key in keys {
+                    buckets.entry(key).or_default().push(i as u32);
+                }
+            }
+            let (mut expected, mut dropped) = (0u64, 0u64);
+            let mut pairs: BTreeSet<(u32, u32)> = BTreeSet::new();
+            for (key, members) in &buckets {
+                let entries: Vec<(u64, u32)> = members.iter().map(|&i| (*key, i)).collect();
+                if members.len() > limits.max_bucket {
+                    dropped += 1;
+                    expected += 2 * members.len() as u64 * (limits.window as u64 - 1);
+                    for rotated in [false, true] {
+                        let mut order = members.clone();
+                        order.sort_by_key(|&i| {
+                            let s = signatures[i as usize];
+                            (if rotated { [s[2], s[3], s[0], s[1]] } else { s }, i)
+                        });
+                        for (x, &a) in order.iter().enumerate() {
+                            for &b in order[x + 1..].iter().take(limits.window - 1) {
+                                let (ra, rb) = (&recs[a as usize], &recs[b as usize]);
+                                if wanted(mode, ra.source, rb.source) && rule.pairs(ra, rb) {
+                                    pairs.insert((a.min(b), a.max(b)));
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if members.len() > 1 {
+                    expected += pair_count(recs, &entries, mode, rule);
+                }
+                for (x, &a) in members.iter().enumerate() {
+                    for &b in &members[x + 1..] {
+                        let (ra, rb) = (&recs[a as usize], &recs[b as usize]);
+                        if wanted(mode, ra.source, rb.source) && rule.pairs(ra, rb) {
+                            pairs.insert((a.min(b), a.max(b)));
+                        }
+                    }
+                }
+            }
+            if dropped > 0 {
+                warnings.push(format!(
+                    "blocking rule {}: {dropped} bucket(s) larger than {} records, each paired \
+                     only within a sorted window of {} (the key is too common to pair in full)",
+                    rule.name(),
+                    limits.max_bucket,
+                    limits.window
+                ));
+            }
+            if expected > limits.max_pairs_per_rule {
+                warnings.push(format!(
+                    "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
+                    rule.name(),
+                    limits.max_pairs_per_rule
+                ));
+                reports.push(RuleReport {
+                    rule,
+                    pairs: 0,
+                    new_pairs: 0,
+                    dropped_buckets: dropped,
+                    skipped: true,
+                });
+                continue;
+            }
+            let before = union.len();
+            for p in &pairs {
+                *union.entry(*p).or_default() |= bit;
+            }
+            reports.push(RuleReport {
+                rule,
+                pairs: pairs.len() as u64,
+                new_pairs: (union.len() - before) as u64,
+                dropped_buckets: dropped,
+                skipped: false,
+            });
+        }
+        (
+            union.keys().copied().collect(),
+            union.values().copied().collect(),
+            reports,
+            warnings,
+        )
+    }
+
+    fn record(seed: (u8, u8, u8, u8, u8, bool, u8)) -> LinkRecord {
+        const GIVEN: [&str; 5] = ["Armen", "Армен", "Gevorg", "Anna", "Ani"];
+        const FAMILY: [&str; 5] = ["Petrosyan", "Петросян", "Grigoryan", "Hakobyan", "Akopyan"];
+        const PATRONYMIC: [&str; 3] = ["Gevorgovich", "Арменович", "Vardanovich"];
+        let (g, f, p, year, day, full, source) = seed;
+        let mut r = LinkRecord {
+            source: u32::from(source % 3),
+            ..LinkRecord::default()
+        };
+        let (given, family) = (GIVEN[g as usize % 5], FAMILY[f as usize % 5]);
+        if full {
+            r.full_name = Some(format!("{family} {given}"));
+        } else {
+            r.given_name = Some(given.to_owned());
+            r.family_name = Some(family.to_owned());
+        }
+        if p % 4 != 3 {
+            r.patronymic = Some(PATRONYMIC[p as usize % 3].to_owned());
+        }
+        if year % 5 != 4 {
+            r.birth_date = PartialDate::new(
+                1980 + u16::from(year % 4),
+                (day % 3 != 0).then_some(1 + day % 2),
+                (day % 3 == 2).then_some(1 + day % 3),
+            );
+        }
+        if day % 4 == 1 {
+            r.birth_place = Some(["Hadrut", "Հադրութ", "Martuni"][year as usize % 3].to_owned());
+        }
+        r
+    }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(48))]
+        #![proptest_config(ProptestConfig::with_cases(64))]
 
-        /// The parallel merge gives the union with OR-ed masks, whatever the sizes (pieces
-        /// are cut at a million pairs, so the large case crosses several).
+        /// The per-record pairing gives the same pairs, masks, reports and warnings as
+        /// pairing each rule's buckets and unioning them one rule at a time, whatever the
+        /// mode, bucket limit, window and pair limit.
         #[test]
-        fn merge_is_the_union_with_masks(
-            a in proptest::collection::btree_set(0u64..3_000_000, 0..50),
-            b in proptest::collection::btree_set(0u64..3_000_000, 0..50),
-            large in any::<bool>(),
+        fn blocking_is_the_union_of_each_rules_pairs(
+            seeds in proptest::collection::vec(any::<(u8, u8, u8, u8, u8, bool, u8)>(), 0..120),
+            mode in prop_oneof![
+                Just(LinkMode::Dedupe),
+                Just(LinkMode::LinkOnly),
+                Just(LinkMode::LinkAndDedupe)
+            ],
+            max_bucket in 2usize..12,
+            window in 2usize..5,
+            max_pairs in prop_oneof![Just(u64::MAX), 50u64..400],
         ) {
-            let stretch = |s: &std::collections::BTreeSet<u64>| -> Vec<u64> {
-                if large {
-                    // Dense runs so that the inputs pass a million entries.
-                    s.iter().flat_map(|&x| x * 40_000..x * 40_000 + 30_000).collect()
-                } else {
-                    s.iter().copied().collect()
-                }
-            };
-            let (a, b) = (stretch(&a), stretch(&b));
-            let masks: Vec<u16> = a.iter().map(|x| 1 + (*x % 3) as u16).collect();
-            let (out, out_masks) = merge_sorted(&a, &masks, &b, 8);
-            let mut want: BTreeMap<u64, u16> = a.iter().copied().zip(masks).collect();
-            for x in &b {
-                *want.entry(*x).or_default() |= 8;
-            }
-            prop_assert_eq!(out, want.keys().copied().collect::<Vec<_>>());
-            prop_assert_eq!(out_masks, want.values().copied().collect::<Vec<_>>());
+            let records: Vec<LinkRecord> = seeds.into_iter().map(record).collect();
+            let refs: Vec<&LinkRecord> = records.iter().collect();
+            let features = Features::build(&refs);
+            let mut rules = BlockingRule::DEFAULT.to_vec();
+            rules.push(BlockingRule::FamilyBirthYear);
+            rules.push(BlockingRule::GivenFamily);
+            let limits = BlockingLimits { max_bucket, window, max_pairs_per_rule: max_pairs };
+            prop_assert_eq!(
+                block(&features, &rules, mode, limits),
+                reference(&features, &rules, mode, limits)
+            );
         }
     }
 }

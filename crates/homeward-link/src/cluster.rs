@@ -9,6 +9,8 @@
 //! it. Pairs never compared (kept apart by blocking) count neither way. The result depends
 //! only on the weights and the record order, never on thread count.
 
+use rayon::prelude::*;
+
 /// Union-find over records with explicit member lists (small clusters, so merging the smaller
 /// list into the larger is cheap). A singleton has no list yet: most records of a large run
 /// never join anything, and a list each would be a million allocations.
@@ -62,8 +64,14 @@ impl Clusters {
     }
 }
 
-/// Assigns a cluster to each of `n` records from scored candidate pairs `(i, j, probability)`
-/// with `i < j`. Returns, per record, the smallest record index of its cluster.
+/// Assigns a cluster to each of `n` records from scored candidate pairs `(i, j)` with
+/// `i < j` and their probabilities. Returns, per record, the smallest record index of its
+/// cluster.
+///
+/// Merges only ever follow edges at or above the threshold, so no cluster spans two
+/// connected components of those edges, and what happens in one component never looks at
+/// another: the components are clustered independently and in parallel, each taking its own
+/// edges in the global order. That gives exactly what one pass over all edges would.
 pub(crate) fn cluster(
     n: usize,
     pairs: &[(u32, u32)],
@@ -71,85 +79,284 @@ pub(crate) fn cluster(
     threshold: f64,
     min_support: f64,
 ) -> Vec<u32> {
-    let mut edges: Vec<(u32, u32, f64)> = pairs
-        .iter()
+    // The compared pairs are looked up by their lower record, so they must be in order
+    // (the engine's candidates are; pairs handed in from outside may not be).
+    if !pairs.par_windows(2).all(|w| w[0] <= w[1]) {
+        let mut by_pair: Vec<((u32, u32), f64)> =
+            pairs.iter().copied().zip(probs.iter().copied()).collect();
+        by_pair.par_sort_by(|a, b| a.0.cmp(&b.0));
+        let (pairs, probs): (Vec<(u32, u32)>, Vec<f64>) = by_pair.into_iter().unzip();
+        return cluster(n, &pairs, &probs, threshold, min_support);
+    }
+    let edges: Vec<(u32, u32, f64)> = pairs
+        .par_iter()
         .zip(probs)
         .filter(|(_, &p)| p >= threshold)
         .map(|(&(i, j), &p)| (i, j, p))
         .collect();
-    edges.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
-
-    // Only records with a matching pair ever join a cluster, so the support of a merge is
-    // counted over the compared pairs among them: the adjacency of those pairs only, as
-    // compressed rows.
-    let mut linked = vec![false; n];
-    for &(i, j, _) in &edges {
-        linked[i as usize] = true;
-        linked[j as usize] = true;
-    }
-    let kept = |&(&(i, j), _): &(&(u32, u32), &f64)| linked[i as usize] && linked[j as usize];
-    let mut degree = vec![0u32; n + 1];
-    for (&(i, j), _) in pairs.iter().zip(probs).filter(kept) {
-        degree[i as usize + 1] += 1;
-        degree[j as usize + 1] += 1;
-    }
-    for k in 1..=n {
-        degree[k] += degree[k - 1];
-    }
-    let offsets = degree;
-    let mut fill = offsets.clone();
-    let mut adj: Vec<(u32, bool)> = vec![(0, false); offsets[n] as usize];
-    for (&(i, j), &p) in pairs.iter().zip(probs).filter(kept) {
-        let hit = p >= threshold;
-        adj[fill[i as usize] as usize] = (j, hit);
-        fill[i as usize] += 1;
-        adj[fill[j as usize] as usize] = (i, hit);
-        fill[j as usize] += 1;
-    }
-    drop(fill);
-
-    let mut c = Clusters::new(n);
-    for (i, j, _) in edges {
-        let (ri, rj) = (c.find(i), c.find(j));
-        if ri == rj {
-            continue;
+    let components = Components::of(n, &edges);
+    let mut edges = edges;
+    // Each component's edges together, strongest first, ties by record order.
+    edges.par_sort_unstable_by(|a, b| {
+        components.label[a.0 as usize]
+            .cmp(&components.label[b.0 as usize])
+            .then(b.2.total_cmp(&a.2))
+            .then(a.0.cmp(&b.0))
+            .then(a.1.cmp(&b.1))
+    });
+    let mut edge_starts: Vec<usize> = Vec::with_capacity(components.count() + 1);
+    for (k, e) in edges.iter().enumerate() {
+        if k == 0 || components.label[e.0 as usize] != components.label[edges[k - 1].0 as usize] {
+            edge_starts.push(k);
         }
-        let (si, sj) = (c.size(ri), c.size(rj));
-        if si > 1 || sj > 1 {
-            let (from, to) = if si <= sj { (ri, rj) } else { (rj, ri) };
-            let (mut compared, mut matched) = (0u64, 0u64);
-            for x in c.members_of(from) {
-                let (s, e) = (
-                    offsets[x as usize] as usize,
-                    offsets[x as usize + 1] as usize,
-                );
-                for &(y, hit) in &adj[s..e] {
-                    if c.find(y) == to {
-                        compared += 1;
-                        matched += u64::from(hit);
+    }
+    edge_starts.push(edges.len());
+    // Where each record's pairs start among the pairs sorted by lower record.
+    let first_pair = |x: u32| pairs.partition_point(|p| p.0 < x);
+
+    let results: Vec<Vec<(u32, u32)>> = (0..components.count())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|c| {
+            let members = components.members(c);
+            let local = |x: u32| members.binary_search(&x).ok();
+            // The compared pairs inside the component, as local adjacency lists.
+            let mut adj: Vec<Vec<(u32, bool)>> = vec![Vec::new(); members.len()];
+            for (a, &x) in members.iter().enumerate() {
+                let mut k = first_pair(x);
+                while k < pairs.len() && pairs[k].0 == x {
+                    let y = pairs[k].1;
+                    if components.label[y as usize] == c as u32 {
+                        if let Some(b) = local(y) {
+                            let hit = probs[k] >= threshold;
+                            adj[a].push((b as u32, hit));
+                            adj[b].push((a as u32, hit));
+                        }
                     }
+                    k += 1;
                 }
             }
-            if (matched as f64) < min_support * compared as f64 {
-                continue;
+            let mut clusters = Clusters::new(members.len());
+            for &(i, j, _) in &edges[edge_starts[c]..edge_starts[c + 1]] {
+                let (Some(i), Some(j)) = (local(i), local(j)) else {
+                    continue;
+                };
+                let (ri, rj) = (clusters.find(i as u32), clusters.find(j as u32));
+                if ri == rj {
+                    continue;
+                }
+                let (si, sj) = (clusters.size(ri), clusters.size(rj));
+                if si > 1 || sj > 1 {
+                    let (from, to) = if si <= sj { (ri, rj) } else { (rj, ri) };
+                    let (mut compared, mut matched) = (0u64, 0u64);
+                    for x in clusters.members_of(from) {
+                        for &(y, hit) in &adj[x as usize] {
+                            if clusters.find(y) == to {
+                                compared += 1;
+                                matched += u64::from(hit);
+                            }
+                        }
+                    }
+                    if (matched as f64) < min_support * compared as f64 {
+                        continue;
+                    }
+                }
+                clusters.union(ri, rj);
             }
-        }
-        c.union(ri, rj);
-    }
+            // Local order is record order, so a cluster's smallest local index is its
+            // smallest record.
+            let mut out = Vec::with_capacity(members.len());
+            for root in 0..members.len() as u32 {
+                let m = &clusters.members[root as usize];
+                if let Some(&min) = m.iter().min() {
+                    out.extend(
+                        m.iter()
+                            .map(|&x| (members[x as usize], members[min as usize])),
+                    );
+                }
+            }
+            out
+        })
+        .collect();
     let mut out: Vec<u32> = (0..n as u32).collect();
-    for root in 0..n as u32 {
-        let members = &c.members[root as usize];
-        if let Some(&min) = members.iter().min() {
-            for &m in members {
-                out[m as usize] = min;
-            }
-        }
+    for (x, root) in results.into_iter().flatten() {
+        out[x as usize] = root;
     }
     out
 }
 
+/// Connected components of the edges at or above the threshold, with more than one record:
+/// a dense label per record (`u32::MAX` for a record in no edge) and each component's
+/// records in order.
+struct Components {
+    label: Vec<u32>,
+    starts: Vec<usize>,
+    members: Vec<u32>,
+}
+
+impl Components {
+    fn of(n: usize, edges: &[(u32, u32, f64)]) -> Components {
+        let mut parent: Vec<u32> = (0..n as u32).collect();
+        let find = |parent: &mut Vec<u32>, mut x: u32| {
+            while parent[x as usize] != x {
+                let p = parent[x as usize];
+                parent[x as usize] = parent[p as usize];
+                x = p;
+            }
+            x
+        };
+        let mut linked = vec![false; n];
+        for &(i, j, _) in edges {
+            linked[i as usize] = true;
+            linked[j as usize] = true;
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            if a != b {
+                // The smaller index as root, so the labels below follow record order.
+                parent[a.max(b) as usize] = a.min(b);
+            }
+        }
+        let mut label = vec![u32::MAX; n];
+        let mut sizes: Vec<usize> = Vec::new();
+        for x in 0..n as u32 {
+            if !linked[x as usize] {
+                continue;
+            }
+            let root = find(&mut parent, x);
+            if root == x {
+                label[x as usize] = sizes.len() as u32;
+                sizes.push(0);
+            } else {
+                label[x as usize] = label[root as usize];
+            }
+            sizes[label[x as usize] as usize] += 1;
+        }
+        let mut starts = Vec::with_capacity(sizes.len() + 1);
+        let mut total = 0;
+        for s in &sizes {
+            starts.push(total);
+            total += s;
+        }
+        starts.push(total);
+        let mut fill = starts.clone();
+        let mut members = vec![0u32; total];
+        for x in 0..n as u32 {
+            let l = label[x as usize];
+            if l != u32::MAX {
+                members[fill[l as usize]] = x;
+                fill[l as usize] += 1;
+            }
+        }
+        Components {
+            label,
+            starts,
+            members,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn members(&self, c: usize) -> &[u32] {
+        &self.members[self.starts[c]..self.starts[c + 1]]
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    use super::Clusters;
+
+    /// Clustering in one pass over all edges with adjacency lists of every compared pair: the
+    /// definition the component-parallel version must reproduce.
+    fn one_pass(
+        n: usize,
+        pairs: &[(u32, u32)],
+        probs: &[f64],
+        threshold: f64,
+        min_support: f64,
+    ) -> Vec<u32> {
+        let mut edges: Vec<(u32, u32, f64)> = pairs
+            .iter()
+            .zip(probs)
+            .filter(|(_, &p)| p >= threshold)
+            .map(|(&(i, j), &p)| (i, j, p))
+            .collect();
+        edges.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+        let mut adj: Vec<Vec<(u32, bool)>> = vec![Vec::new(); n];
+        for (&(i, j), &p) in pairs.iter().zip(probs) {
+            adj[i as usize].push((j, p >= threshold));
+            adj[j as usize].push((i, p >= threshold));
+        }
+        let mut c = Clusters::new(n);
+        for (i, j, _) in edges {
+            let (ri, rj) = (c.find(i), c.find(j));
+            if ri == rj {
+                continue;
+            }
+            let (si, sj) = (c.size(ri), c.size(rj));
+            if si > 1 || sj > 1 {
+                let (from, to) = if si <= sj { (ri, rj) } else { (rj, ri) };
+                let (mut compared, mut matched) = (0u64, 0u64);
+                for x in c.members_of(from) {
+                    for &(y, hit) in &adj[x as usize] {
+                        if c.find(y) == to {
+                            compared += 1;
+                            matched += u64::from(hit);
+                        }
+                    }
+                }
+                if (matched as f64) < min_support * compared as f64 {
+                    continue;
+                }
+            }
+            c.union(ri, rj);
+        }
+        let mut out: Vec<u32> = (0..n as u32).collect();
+        for root in 0..n {
+            let members = &c.members[root];
+            if let Some(&min) = members.iter().min() {
+                for &m in members {
+                    out[m as usize] = min;
+                }
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Clustering component by component in parallel gives what one pass over all edges
+        /// gives, whether or not the pairs come sorted.
+        #[test]
+        fn components_cluster_as_one_pass_does(
+            n in 2usize..60,
+            raw in proptest::collection::vec((0u32..60, 0u32..60, 0u8..8), 0..200),
+            support in prop_oneof![Just(0.0), Just(0.5), 0.0f64..1.0],
+            shuffle in any::<bool>(),
+        ) {
+            let mut seen = std::collections::BTreeMap::new();
+            for (a, b, p) in raw {
+                let (a, b) = (a % n as u32, b % n as u32);
+                if a != b {
+                    // Few distinct probabilities, so that ties are common.
+                    seen.insert((a.min(b), a.max(b)), f64::from(p) / 7.0);
+                }
+            }
+            let mut triples: Vec<((u32, u32), f64)> = seen.into_iter().collect();
+            if shuffle {
+                triples.reverse();
+            }
+            let (pairs, probs): (Vec<(u32, u32)>, Vec<f64>) = triples.into_iter().unzip();
+            prop_assert_eq!(
+                super::cluster(n, &pairs, &probs, 0.5, support),
+                one_pass(n, &pairs, &probs, 0.5, support)
+            );
+        }
+    }
+
     fn cluster(
         n: usize,
         triples: &[(u32, u32, f64)],

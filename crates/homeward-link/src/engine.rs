@@ -202,7 +202,7 @@ impl Linker {
         order.par_sort_by(|&a, &b| {
             canonical_cmp(&records[a as usize], &records[b as usize]).then(a.cmp(&b))
         });
-        let sorted: Vec<LinkRecord> = order.iter().map(|&i| records[i as usize].clone()).collect();
+        let sorted: Vec<&LinkRecord> = order.iter().map(|&i| &records[i as usize]).collect();
         let mut features = Features::build(&sorted);
         let (mut distinct, mut is_distinct) = distinct_records(&sorted);
         // Name and birth-year frequencies over distinct records, so that a repeated row does
@@ -610,9 +610,12 @@ impl Linker {
             p.dedup();
             p.len() as u64
         };
-        let mut sizes: HashMap<u32, u32> = HashMap::new();
-        for c in &clusters {
-            *sizes.entry(*c).or_default() += 1;
+        // A cluster has more than one record when some other record names its first record.
+        let mut joined = vec![false; clusters.len()];
+        for (k, &c) in clusters.iter().enumerate() {
+            if c as usize != k {
+                joined[c as usize] = true;
+            }
         }
         let report = LinkReport {
             records: self.order.len() as u64,
@@ -620,7 +623,7 @@ impl Linker {
             candidate_pairs: self.candidates.len() as u64,
             distinct_patterns,
             matched_pairs: pairs.len() as u64,
-            multi_record_clusters: sizes.values().filter(|&&s| s > 1).count() as u64,
+            multi_record_clusters: joined.iter().filter(|&&j| j).count() as u64,
             warnings,
         };
         LinkOutput {
@@ -678,13 +681,13 @@ fn locality_order(features: &Features) -> Vec<u32> {
 /// in full only within a hash (string comparisons of every record were a tenth of a
 /// million-record run), so the order is by content hash, then content: still a function of
 /// the content alone.
-fn distinct_records(sorted: &[LinkRecord]) -> (Vec<u32>, Vec<bool>) {
-    let hashes: Vec<u64> = sorted.par_iter().map(content_hash).collect();
+fn distinct_records(sorted: &[&LinkRecord]) -> (Vec<u32>, Vec<bool>) {
+    let hashes: Vec<u64> = sorted.par_iter().map(|r| content_hash(r)).collect();
     let mut by_content: Vec<u32> = (0..sorted.len() as u32).collect();
     by_content.par_sort_unstable_by(|&a, &b| {
         hashes[a as usize]
             .cmp(&hashes[b as usize])
-            .then_with(|| content_cmp(&sorted[a as usize], &sorted[b as usize]))
+            .then_with(|| content_cmp(sorted[a as usize], sorted[b as usize]))
             .then(a.cmp(&b))
     });
     let mut distinct = Vec::with_capacity(by_content.len());
@@ -693,7 +696,7 @@ fn distinct_records(sorted: &[LinkRecord]) -> (Vec<u32>, Vec<bool>) {
         let first = k == 0 || {
             let prev = by_content[k - 1] as usize;
             hashes[prev] != hashes[i as usize]
-                || content_cmp(&sorted[prev], &sorted[i as usize]) != Ordering::Equal
+                || content_cmp(sorted[prev], sorted[i as usize]) != Ordering::Equal
         };
         if first {
             distinct.push(i);

@@ -429,7 +429,7 @@ impl Interner {
 
 impl Features {
     /// Computes the features of every record.
-    pub fn build(records: &[LinkRecord]) -> Features {
+    pub fn build(records: &[&LinkRecord]) -> Features {
         // Distinct raw strings, sorted (a sort of all of them beats a tree of millions).
         let distinct = |fields: &(dyn Fn(&LinkRecord) -> [&Option<String>; 4] + Sync)| {
             let mut all: Vec<&str> = records
