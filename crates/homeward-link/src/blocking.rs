@@ -256,6 +256,11 @@ impl BlockingRule {
         }
     }
 
+    /// Whether [`BlockingRule::pairs`] can be false.
+    fn pairs_filtered(self) -> bool {
+        self == BlockingRule::GivenFamilyNoYear
+    }
+
     /// Pairs of this rule in a bucket of `n` records of which `undated` have no birth year
     /// (before the link mode's filter).
     fn bucket_pairs(self, n: u64, undated: u64) -> u64 {
@@ -359,7 +364,7 @@ pub(crate) type Blocked = (Vec<(u32, u32)>, Vec<u16>, Vec<RuleReport>, Vec<Strin
 /// One range of records' pairs and their rule masks.
 type PairsPart = (Vec<(u32, u32)>, Vec<u16>);
 
-/// Flags an entry of an oversized bucket in [`RuleIndex::tail`]; the other bits index
+/// Flags an entry of an oversized bucket in [`RuleIndex::entries`]; the other bits index
 /// [`RuleIndex::windowed`].
 const OVERSIZED: u32 = 1 << 31;
 
@@ -368,11 +373,13 @@ const OVERSIZED: u32 = 1 << 31;
 struct RuleIndex {
     rule: BlockingRule,
     bit: u16,
-    /// The record of each entry, in (key, record) order.
-    recs: Vec<u32>,
-    /// Per entry: how many entries after it share its key; or, for an entry of an oversized
-    /// bucket, [`OVERSIZED`] and the index of its [`Windowed`].
-    tail: Vec<u32>,
+    /// Whether a pair must pass the link mode's or the rule's filter (else every pair of a
+    /// bucket is one).
+    filters: bool,
+    /// Per entry, in (key, record) order: its record, and how many entries after it share
+    /// its key (or, for an entry of an oversized bucket, [`OVERSIZED`] and the index of its
+    /// [`Windowed`]). Side by side, so that reading an entry misses the cache once.
+    entries: Vec<(u32, u32)>,
     /// `positions[starts[i]..starts[i + 1]]` are the entries of record `i`.
     starts: Vec<u32>,
     positions: Vec<u32>,
@@ -411,9 +418,9 @@ pub(crate) fn block(
     let mut reports = Vec::new();
     let mut warnings = Vec::new();
     let mut indexes: Vec<RuleIndex> = Vec::new();
-    for (rule_index, &rule) in rules.iter().enumerate() {
+    let all_entries = rule_entries(features, rules);
+    for ((rule_index, &rule), mut entries) in rules.iter().enumerate().zip(all_entries) {
         let bit = 1u16 << rule_index.min(15);
-        let mut entries = rule_entries(features, rule);
         entries.par_sort_unstable();
         // Bucket boundaries, and a count of the pairs the rule would make, before making any.
         let mut tail = vec![0u32; entries.len()];
@@ -495,11 +502,13 @@ pub(crate) fn block(
             orders[0].extend(o0);
             orders[1].extend(o1);
         }
-        let entry_recs: Vec<u32> = entries.iter().map(|e| e.1).collect();
+        let entry_recs: Vec<(u32, u32)> =
+            entries.iter().zip(&tail).map(|(e, &t)| (e.1, t)).collect();
         drop(entries);
+        drop(tail);
         // Where each record's entries are: counted, then filled in key order.
         let mut starts = vec![0u32; n + 1];
-        for &r in &entry_recs {
+        for &(r, _) in &entry_recs {
             starts[r as usize + 1] += 1;
         }
         for k in 1..=n {
@@ -507,7 +516,7 @@ pub(crate) fn block(
         }
         let mut fill = starts.clone();
         let mut positions = vec![0u32; entry_recs.len()];
-        for (p, &r) in entry_recs.iter().enumerate() {
+        for (p, &(r, _)) in entry_recs.iter().enumerate() {
             positions[fill[r as usize] as usize] = p as u32;
             fill[r as usize] += 1;
         }
@@ -521,8 +530,8 @@ pub(crate) fn block(
         indexes.push(RuleIndex {
             rule,
             bit,
-            recs: entry_recs,
-            tail,
+            filters: mode == LinkMode::LinkOnly || rule.pairs_filtered(),
+            entries: entry_recs,
             starts,
             positions,
             orders,
@@ -543,18 +552,26 @@ pub(crate) fn block(
                 local.clear();
                 let a = &recs[i];
                 let mut take = |idx: &RuleIndex, j: u32| {
-                    let b = &recs[j as usize];
-                    if j as usize > i && wanted(mode, a.source, b.source) && idx.rule.pairs(a, b) {
-                        local.push(u64::from(j) << 16 | u64::from(idx.bit));
+                    if j as usize <= i {
+                        return;
                     }
+                    // The other record is looked at only where the mode or the rule asks:
+                    // fetching it for every pair missed the cache on most of them.
+                    if idx.filters {
+                        let b = &recs[j as usize];
+                        if !(wanted(mode, a.source, b.source) && idx.rule.pairs(a, b)) {
+                            return;
+                        }
+                    }
+                    local.push(u64::from(j) << 16 | u64::from(idx.bit));
                 };
                 for idx in &indexes {
                     let (s, e) = (idx.starts[i] as usize, idx.starts[i + 1] as usize);
                     for &p in &idx.positions[s..e] {
                         let p = p as usize;
-                        let t = idx.tail[p];
+                        let t = idx.entries[p].1;
                         if t & OVERSIZED == 0 {
-                            for &j in &idx.recs[p + 1..=p + t as usize] {
+                            for &(j, _) in &idx.entries[p + 1..=p + t as usize] {
                                 take(idx, j);
                             }
                             continue;
@@ -667,18 +684,37 @@ impl SignatureRanks {
     }
 }
 
-/// (key, record) entries of a rule, unsorted.
-fn rule_entries(features: &Features, rule: BlockingRule) -> Vec<(u64, u32)> {
-    features
+/// Each rule's (key, record) entries, unsorted: one pass over the records for all rules
+/// (a pass per rule cost as much in reading the records as in making the keys).
+fn rule_entries(features: &Features, rules: &[BlockingRule]) -> Vec<Vec<(u64, u32)>> {
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<Vec<Vec<(u64, u32)>>> = features
         .records
-        .par_iter()
+        .par_chunks(CHUNK)
         .enumerate()
-        .flat_map_iter(|(i, r)| {
+        .map(|(c, chunk)| {
+            let mut out = vec![Vec::new(); rules.len()];
             let mut keys = SmallVec::new();
-            rule.keys(features, r, &mut keys);
-            keys.sort_unstable();
-            keys.dedup();
-            keys.into_iter().map(move |k| (k, i as u32))
+            for (k, r) in chunk.iter().enumerate() {
+                let i = (c * CHUNK + k) as u32;
+                for (rule, entries) in rules.iter().zip(&mut out) {
+                    keys.clear();
+                    rule.keys(features, r, &mut keys);
+                    keys.sort_unstable();
+                    keys.dedup();
+                    entries.extend(keys.iter().map(|&key| (key, i)));
+                }
+            }
+            out
+        })
+        .collect();
+    (0..rules.len())
+        .map(|k| {
+            let mut all = Vec::with_capacity(parts.iter().map(|p| p[k].len()).sum());
+            for p in &parts {
+                all.extend_from_slice(&p[k]);
+            }
+            all
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{Features, IntMap, NameUnit, Place, RecordFeatures};
+use crate::features::{Features, IntMap, NameHot, NameUnit, Place, RecordFeatures, UNKNOWN_LEVEL};
 use crate::record::PartialDate;
 
 /// Number of compared fields.
@@ -127,10 +127,11 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Comparison {
     pub pattern: Pattern,
-    /// Family-name key when the family names agree on key or exactly.
-    pub family_key: Option<u64>,
-    /// Given-name key when the given names agree on key or exactly.
-    pub given_key: Option<u64>,
+    /// A family-name unit of the pair when the family names agree on key or exactly (its
+    /// key is the agreeing key).
+    pub family_unit: Option<u32>,
+    /// A given-name unit of the pair when the given names agree on key or exactly.
+    pub given_unit: Option<u32>,
     /// Birth year when both records have the same one.
     pub birth_year: Option<u16>,
 }
@@ -176,8 +177,8 @@ struct NameCache {
     recent: Vec<(u64, u8)>,
 }
 
-/// Slots of [`NameCache::recent`] (a power of two: 64 KiB).
-const RECENT_BITS: u32 = 12;
+/// Slots of [`NameCache::recent`] (a power of two: 1 MiB, within a core's L2 cache).
+const RECENT_BITS: u32 = 16;
 
 /// No pair's key: the two halves of a key are different unit indices.
 const NO_PAIR: u64 = u64::MAX;
@@ -228,15 +229,34 @@ thread_local! {
 /// Bound on cached unit pairs per thread.
 const NAME_CACHE_MAX: usize = 1 << 21;
 
-fn name_level(names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
+/// The name tables a comparison reads: the packed hot fields, the full units (for the
+/// similarity of names that do not share a key) and the generation that tags the caches.
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    hot: &'a [NameHot],
+    units: &'a [NameUnit],
+    generation: u64,
+}
+
+impl<'a> Names<'a> {
+    fn of(features: &'a Features) -> Names<'a> {
+        Names {
+            hot: &features.hot,
+            units: &features.names,
+            generation: features.generation,
+        }
+    }
+}
+
+fn name_level(names: Names<'_>, a: u32, b: u32) -> u8 {
     if a == b {
         return NAME_EXACT;
     }
     // Units with the same primary key (most candidate pairs, blocking being on keys) are
     // told apart without the cache, whose lookups miss the processor's caches at scale.
-    let (ua, ub) = (&names[a as usize], &names[b as usize]);
-    if ua.key == ub.key {
-        return if ua.canonical == ub.canonical {
+    let (ha, hb) = (&names.hot[a as usize], &names.hot[b as usize]);
+    if ha.key == hb.key {
+        return if ha.canon == hb.canon {
             NAME_EXACT
         } else {
             NAME_SAME_KEY
@@ -244,7 +264,7 @@ fn name_level(names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
     }
     let key = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
     // The cache is tagged with the feature table's generation, so that two runs never mix.
-    let table = generation as usize;
+    let table = names.generation as usize;
     if let Some(l) = NAME_CACHE.with(|c| {
         let mut c = c.borrow_mut();
         c.use_table(table);
@@ -263,17 +283,22 @@ fn name_level(names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
 
 /// Whether the level of two name units is at least [`NAME_SAME_KEY`] (what
 /// [`name_level_uncached`] decides before any similarity).
-fn same_key(names: &[NameUnit], a: u32, b: u32) -> bool {
-    let (ua, ub) = (&names[a as usize], &names[b as usize]);
+fn same_key(names: Names<'_>, a: u32, b: u32) -> bool {
+    let (ha, hb) = (&names.hot[a as usize], &names.hot[b as usize]);
+    // A unit's readings start with its primary key, so two units with one reading each
+    // share a reading only when their keys are equal.
     a == b
-        || ua.key == ub.key
-        || ua.canonical == ub.canonical
-        || ua.alt_keys.iter().any(|k| ub.alt_keys.contains(k))
+        || ha.key == hb.key
+        || ha.canon == hb.canon
+        || ((ha.multi || hb.multi) && {
+            let (ua, ub) = (&names.units[a as usize], &names.units[b as usize]);
+            ua.alt_keys.iter().any(|k| ub.alt_keys.contains(k))
+        })
 }
 
-fn name_level_uncached(names: &[NameUnit], a: u32, b: u32) -> u8 {
-    let (ua, ub) = (&names[a as usize], &names[b as usize]);
-    if ua.canonical == ub.canonical {
+fn name_level_uncached(names: Names<'_>, a: u32, b: u32) -> u8 {
+    let (ua, ub) = (&names.units[a as usize], &names.units[b as usize]);
+    if names.hot[a as usize].canon == names.hot[b as usize].canon {
         NAME_EXACT
     } else if same_key(names, a, b) {
         NAME_SAME_KEY
@@ -352,17 +377,33 @@ pub(crate) fn upgrade_date_levels(v1: &[f64]) -> Option<Vec<f64>> {
 /// (any script, place-type words left out) with a type word on both sides or on neither, is
 /// the same place; a name proper alike but typed on one side only (Martuni, the town, and
 /// Martuni district), or a canonical form close in spelling, is similar.
-fn place_level(places: &[Place], generation: u64, a: Option<u32>, b: Option<u32>) -> u8 {
+fn place_level(features: &Features, a: Option<u32>, b: Option<u32>) -> u8 {
     let (Some(a), Some(b)) = (a, b) else {
         return MISSING;
     };
     if a == b {
         return 2;
     }
-    // Places repeat even more than names: the level of a pair of places is cached per thread
-    // like that of a pair of names (a pure function of the pair, tagged with the table).
+    let places = &features.places;
+    // Few distinct places (the usual case): their levels fill a shared table as they are
+    // first needed. A level is a pure function of the pair, so two threads filling the same
+    // cell write the same value.
+    let n = places.len();
+    if let Some(cell) = features
+        .place_levels
+        .get(a.min(b) as usize * n + a.max(b) as usize)
+    {
+        let l = cell.load(std::sync::atomic::Ordering::Relaxed);
+        if l != UNKNOWN_LEVEL {
+            return l;
+        }
+        let l = place_level_uncached(&places[a as usize], &places[b as usize]);
+        cell.store(l, std::sync::atomic::Ordering::Relaxed);
+        return l;
+    }
+    // Many places: cached per thread like pairs of names, tagged with the table.
     let key = u64::from(a.min(b)) << 32 | u64::from(a.max(b));
-    let table = generation as usize;
+    let table = features.generation as usize;
     if let Some(l) = PLACE_CACHE.with(|c| {
         let c = c.borrow();
         (c.0 == table).then(|| c.1.get(&key).copied()).flatten()
@@ -412,15 +453,15 @@ fn id_level(ids: &[String], a: Option<u32>, b: Option<u32>) -> u8 {
 
 /// Raises a patronymic level to that of the two names without their patronymic or genitive
 /// endings (Gevorg, Геворкович, Գևորգի), capped at "same key".
-fn patronymic_level(level: u8, names: &[NameUnit], generation: u64, a: u32, b: u32) -> u8 {
-    let (ua, ub) = (&names[a as usize], &names[b as usize]);
+fn patronymic_level(level: u8, names: Names<'_>, a: u32, b: u32) -> u8 {
+    let (ua, ub) = (&names.hot[a as usize], &names.hot[b as usize]);
     if level >= NAME_SAME_KEY || (ua.stem_unit == a && ub.stem_unit == b) {
         return level;
     }
     let mut best = level;
     for sa in [ua.stem_unit, ua.alt_stem_unit] {
         for sb in [ub.stem_unit, ub.alt_stem_unit] {
-            best = best.max(name_level(names, generation, sa, sb).min(NAME_SAME_KEY));
+            best = best.max(name_level(names, sa, sb).min(NAME_SAME_KEY));
         }
     }
     best
@@ -437,8 +478,7 @@ struct NameMatch {
 }
 
 fn compare_names(
-    names: &[NameUnit],
-    generation: u64,
+    names: Names<'_>,
     is_family: &dyn Fn(u32) -> Option<bool>,
     a: &RecordFeatures,
     b: &RecordFeatures,
@@ -451,7 +491,7 @@ fn compare_names(
         family_units: None,
         given_units: None,
     };
-    let lv = |x: u32, y: u32| name_level(names, generation, x, y);
+    let lv = |x: u32, y: u32| name_level(names, x, y);
     if let (Some(ga), Some(fa), Some(gb), Some(fb)) = (a.given, a.family, b.given, b.family) {
         let straight = (lv(ga, gb), lv(fa, fb));
         // The swap needs both swapped parts at least "same name" and more than the given
@@ -545,7 +585,7 @@ fn compare_names(
                 .filter(|&k| Some(k) != i && Some(k) != j)
                 .max_by_key(|&k| lv(p, toks[k]))
             {
-                m.patronymic = patronymic_level(lv(p, toks[k]), names, generation, p, toks[k]);
+                m.patronymic = patronymic_level(lv(p, toks[k]), names, p, toks[k]);
             }
         }
         return m;
@@ -598,7 +638,7 @@ fn compare_names(
         return m;
     }
     if let (Some(pa), Some(pb)) = (a.patronymic, b.patronymic) {
-        m.patronymic = patronymic_level(lv(pa, pb), names, generation, pa, pb);
+        m.patronymic = patronymic_level(lv(pa, pb), names, pa, pb);
     }
     m
 }
@@ -607,9 +647,9 @@ fn compare_names(
 pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
     let a = &features.records[i as usize];
     let b = &features.records[j as usize];
-    let names = &features.names;
-    let is_family = |u: u32| features.looks_like_family(names[u as usize].key);
-    let n = compare_names(names, features.generation, &is_family, a, b);
+    let names = Names::of(features);
+    let is_family = |u: u32| features.looks_like_family(features.hot[u as usize].key);
+    let n = compare_names(names, &is_family, a, b);
     let sex = match (a.sex, b.sex) {
         (Some(x), Some(y)) => u8::from(x == y),
         _ => MISSING,
@@ -621,36 +661,21 @@ pub(crate) fn compare(features: &Features, i: u32, j: u32) -> Comparison {
         n.order,
         date_level(a.birth, b.birth),
         sex,
-        place_level(
-            &features.places,
-            features.generation,
-            a.birth_place,
-            b.birth_place,
-        ),
-        place_level(
-            &features.places,
-            features.generation,
-            a.residence,
-            b.residence,
-        ),
+        place_level(features, a.birth_place, b.birth_place),
+        place_level(features, a.residence, b.residence),
         id_level(&features.ids, a.id_number, b.id_number),
         date_level(a.capture, b.capture),
-        place_level(
-            &features.places,
-            features.generation,
-            a.capture_place,
-            b.capture_place,
-        ),
+        place_level(features, a.capture_place, b.capture_place),
     ];
-    let key_if_agree = |units: Option<(u32, u32)>, level: u8| {
+    let unit_if_agree = |units: Option<(u32, u32)>, level: u8| {
         units
             .filter(|_| level != MISSING && level >= NAME_SAME_KEY)
-            .map(|(x, _)| names[x as usize].key)
+            .map(|(x, _)| x)
     };
     Comparison {
         pattern,
-        family_key: key_if_agree(n.family_units, n.family),
-        given_key: key_if_agree(n.given_units, n.given),
+        family_unit: unit_if_agree(n.family_units, n.family),
+        given_unit: unit_if_agree(n.given_units, n.given),
         birth_year: a
             .birth
             .zip(b.birth)
@@ -747,13 +772,17 @@ mod tests {
             .iter()
             .map(|r| Place::new(r, homeward_names::analyse(r).canonical))
             .collect();
-        let level = |a: u32, b: u32| place_level(&places, u64::MAX, Some(a), Some(b));
+        let features = Features {
+            places,
+            ..Features::default()
+        };
+        let level = |a: u32, b: u32| place_level(&features, Some(a), Some(b));
         assert_eq!(level(0, 1), 2);
         assert_eq!(level(2, 3), 2);
         assert_eq!(level(3, 4), 1);
         assert_eq!(level(1, 5), 0);
         assert_eq!(level(5, 6), 0);
-        assert_eq!(place_level(&places, u64::MAX, Some(0), None), MISSING);
+        assert_eq!(place_level(&features, Some(0), None), MISSING);
     }
 
     #[test]

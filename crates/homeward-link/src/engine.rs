@@ -21,6 +21,10 @@ use crate::model::{
 };
 use crate::record::{LinkRecord, PartialDate};
 
+/// A set of comparison patterns (a few thousand distinct among millions of pairs).
+type PatternSet =
+    std::collections::HashSet<Pattern, std::hash::BuildHasherDefault<crate::features::IntHasher>>;
+
 /// Settings of a linkage run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkConfig {
@@ -604,12 +608,14 @@ impl Linker {
             })
             .collect();
         drop(probs);
-        let distinct_patterns = {
-            let mut p: Vec<Pattern> = pairs.iter().map(|s| s.pattern).collect();
-            p.par_sort_unstable();
-            p.dedup();
-            p.len() as u64
-        };
+        let distinct_patterns = pairs
+            .par_chunks(1 << 16)
+            .map(|chunk| chunk.iter().map(|s| s.pattern).collect::<PatternSet>())
+            .reduce(PatternSet::default, |mut a, b| {
+                a.extend(b);
+                a
+            })
+            .len() as u64;
         // A cluster has more than one record when some other record names its first record.
         let mut joined = vec![false; clusters.len()];
         for (k, &c) in clusters.iter().enumerate() {

@@ -3,6 +3,7 @@
 //! million records with a few thousand distinct names cost a few thousand analyses.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use rayon::prelude::*;
 
@@ -227,17 +228,50 @@ impl RecordFeatures {
     }
 }
 
+/// The fields of a name unit that nearly every comparison reads, packed side by side: the
+/// full units take three cache lines each and keep their strings elsewhere on the heap, and
+/// reading them was most of the comparison time at a million records.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameHot {
+    /// See [`NameUnit::key`].
+    pub key: u64,
+    /// The index of the unit's canonical form among the distinct canonical forms (equal
+    /// exactly when the forms are).
+    pub canon: u32,
+    /// See [`NameUnit::stem_unit`].
+    pub stem_unit: u32,
+    /// See [`NameUnit::alt_stem_unit`].
+    pub alt_stem_unit: u32,
+    /// Whether the unit has readings besides its primary key ([`NameUnit::alt_keys`]).
+    pub multi: bool,
+}
+
+/// A place-pair level not yet computed in [`Features::place_levels`].
+pub(crate) const UNKNOWN_LEVEL: u8 = 0xfe;
+
+/// Most distinct places for which [`Features::place_levels`] is a full table (4 MiB).
+const PLACE_TABLE_MAX: usize = 2048;
+
 /// Interned tables plus per-record features and name frequencies.
 #[derive(Debug, Default)]
 pub(crate) struct Features {
     pub names: Vec<NameUnit>,
+    /// The hot fields of `names`, by the same index.
+    pub hot: Vec<NameHot>,
     pub places: Vec<Place>,
+    /// Levels of pairs of places (row: the lower index), filled in as first needed; empty
+    /// when there are more than [`PLACE_TABLE_MAX`] places.
+    pub place_levels: Vec<std::sync::atomic::AtomicU8>,
     pub ids: Vec<String>,
     pub records: Vec<RecordFeatures>,
     /// Number of records having each family-name key.
     pub family_freq: IntMap<u64, u32>,
     /// Number of records having each given-name key.
     pub given_freq: IntMap<u64, u32>,
+    /// Per name unit: records having its key as a family name (see `family_freq`).
+    pub family_count: Vec<u32>,
+    /// Per name unit: records having its key as a given name.
+    pub given_count: Vec<u32>,
     /// Number of records with a family name (denominator of `family_freq`).
     pub family_total: u32,
     /// Number of records with a given name.
@@ -339,6 +373,24 @@ fn unit(raw: &str) -> Option<Unit> {
     })
 }
 
+/// The hot fields of each unit, with canonical forms numbered in order of first appearance.
+fn hot_fields(names: &[NameUnit]) -> Vec<NameHot> {
+    let mut canon: HashMap<&str, u32> = HashMap::with_capacity(names.len());
+    names
+        .iter()
+        .map(|u| {
+            let next = canon.len() as u32;
+            NameHot {
+                key: u.key,
+                canon: *canon.entry(u.canonical.as_str()).or_insert(next),
+                stem_unit: u.stem_unit,
+                alt_stem_unit: u.alt_stem_unit,
+                multi: u.alt_keys.len() > 1,
+            }
+        })
+        .collect()
+}
+
 /// Prefixes that belong to the next word of a name (Ter Petrosyan).
 fn is_prefix(word: &str) -> bool {
     matches!(word.to_lowercase().as_str(), "ter" | "der" | "тер" | "տեր")
@@ -391,23 +443,39 @@ fn clone_unit(u: &Unit) -> Unit {
     }
 }
 
+/// A name unit as interned, before its names-crate preparation (made in parallel after).
+struct Pending {
+    canonical: String,
+    key: u64,
+    alt_keys: Vec<u64>,
+    stem: u64,
+    stem_unit: u32,
+    alt_stem_unit: u32,
+    initial: u64,
+}
+
 /// Interns name units by (canonical form, key).
 #[derive(Default)]
 struct Interner {
-    names: Vec<NameUnit>,
+    names: Vec<Pending>,
     /// The raw text of each unit.
     sources: Vec<String>,
-    ids: HashMap<(String, String), u32>,
+    /// By the length-prefixed concatenation of canonical form and key (see `lookup_key`).
+    ids: HashMap<Box<str>, u32>,
+    /// Reused to build lookup keys without allocating.
+    buf: String,
 }
 
 impl Interner {
     fn intern(&mut self, u: &Unit) -> u32 {
-        let id_key = (u.canonical.clone(), u.key.clone());
-        if let Some(id) = self.ids.get(&id_key) {
+        // The length prefix makes the concatenation unambiguous.
+        self.buf.clear();
+        let _ = write!(self.buf, "{}:{}{}", u.canonical.len(), u.canonical, u.key);
+        if let Some(id) = self.ids.get(self.buf.as_str()) {
             return *id;
         }
         let id = self.names.len() as u32;
-        self.names.push(NameUnit {
+        self.names.push(Pending {
             canonical: u.canonical.clone(),
             key: stable_hash(u.key.as_bytes()),
             alt_keys: u
@@ -415,15 +483,33 @@ impl Interner {
                 .iter()
                 .map(|k| stable_hash(k.as_bytes()))
                 .collect(),
-            prepared: homeward_names::PreparedName::new(&u.source),
             stem: stable_hash(u.key.as_bytes()),
             stem_unit: id,
             alt_stem_unit: id,
             initial: initial_class(&u.key, &u.canonical),
         });
-        self.ids.insert(id_key, id);
+        self.ids.insert(self.buf.as_str().into(), id);
         self.sources.push(u.source.clone());
         id
+    }
+
+    /// The interned units, each prepared by the names crate (in parallel: preparing them
+    /// one by one was a third of the features of a million records).
+    fn into_units(self) -> Vec<NameUnit> {
+        self.names
+            .into_par_iter()
+            .zip(self.sources.par_iter())
+            .map(|(p, source)| NameUnit {
+                canonical: p.canonical,
+                key: p.key,
+                alt_keys: p.alt_keys,
+                prepared: homeward_names::PreparedName::new(source),
+                stem: p.stem,
+                stem_unit: p.stem_unit,
+                alt_stem_unit: p.alt_stem_unit,
+                initial: p.initial,
+            })
+            .collect()
     }
 }
 
@@ -478,7 +564,7 @@ impl Features {
             interner.names[*i as usize].alt_stem_unit = alt;
             interner.names[*i as usize].stem = key;
         }
-        let names = interner.names;
+        let names = interner.into_units();
 
         let mut places: Vec<Place> = Vec::new();
         let mut place_ids: HashMap<&str, u32> = HashMap::new();
@@ -548,44 +634,87 @@ impl Features {
             }
         }
 
-        let mut features = Features {
+        let hot = hot_fields(&names);
+        let place_levels = if places.len() <= PLACE_TABLE_MAX {
+            (0..places.len() * places.len())
+                .map(|_| std::sync::atomic::AtomicU8::new(UNKNOWN_LEVEL))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Features {
             names,
+            hot,
             places,
+            place_levels,
             ids,
             records: feats,
             generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             ..Features::default()
-        };
-        features.count_frequencies(&vec![true; features.records.len()]);
-        features
+        }
     }
 
-    /// Recounts name and birth-year frequencies over the records for which `counted` is true.
+    /// Counts name and birth-year frequencies over the records for which `counted` is true
+    /// (none are counted until this is called).
     pub fn count_frequencies(&mut self, counted: &[bool]) {
-        let mut family_freq: IntMap<u64, u32> = IntMap::default();
-        let mut given_freq: IntMap<u64, u32> = IntMap::default();
-        let mut year_freq: IntMap<u16, u32> = IntMap::default();
-        let (mut family_total, mut given_total, mut year_total) = (0, 0, 0);
-        for (f, _) in self.records.iter().zip(counted).filter(|(_, &c)| c) {
-            if let Some(id) = f.family {
-                *family_freq.entry(self.names[id as usize].key).or_default() += 1;
-                family_total += 1;
-            }
-            if let Some(id) = f.given {
-                *given_freq.entry(self.names[id as usize].key).or_default() += 1;
-                given_total += 1;
-            }
-            if let Some(d) = f.birth {
-                *year_freq.entry(d.year).or_default() += 1;
-                year_total += 1;
-            }
+        /// Frequencies of family keys, given keys and years, with their totals.
+        #[derive(Default)]
+        struct Counts {
+            family: IntMap<u64, u32>,
+            given: IntMap<u64, u32>,
+            year: IntMap<u16, u32>,
+            totals: [u32; 3],
         }
-        self.family_freq = family_freq;
-        self.given_freq = given_freq;
-        self.year_freq = year_freq;
-        self.family_total = family_total;
-        self.given_total = given_total;
-        self.year_total = year_total;
+        let names = &self.names;
+        let counts = self
+            .records
+            .par_chunks(1 << 14)
+            .zip(counted.par_chunks(1 << 14))
+            .map(|(records, counted)| {
+                let mut c = Counts::default();
+                for (f, _) in records.iter().zip(counted).filter(|(_, &k)| k) {
+                    if let Some(id) = f.family {
+                        *c.family.entry(names[id as usize].key).or_default() += 1;
+                        c.totals[0] += 1;
+                    }
+                    if let Some(id) = f.given {
+                        *c.given.entry(names[id as usize].key).or_default() += 1;
+                        c.totals[1] += 1;
+                    }
+                    if let Some(d) = f.birth {
+                        *c.year.entry(d.year).or_default() += 1;
+                        c.totals[2] += 1;
+                    }
+                }
+                c
+            })
+            .reduce(Counts::default, |mut a, b| {
+                for (k, v) in b.family {
+                    *a.family.entry(k).or_default() += v;
+                }
+                for (k, v) in b.given {
+                    *a.given.entry(k).or_default() += v;
+                }
+                for (k, v) in b.year {
+                    *a.year.entry(k).or_default() += v;
+                }
+                for (x, y) in a.totals.iter_mut().zip(b.totals) {
+                    *x += y;
+                }
+                a
+            });
+        let per_unit = |freq: &IntMap<u64, u32>| -> Vec<u32> {
+            self.names
+                .par_iter()
+                .map(|u| freq.get(&u.key).copied().unwrap_or(0))
+                .collect()
+        };
+        self.family_count = per_unit(&counts.family);
+        self.given_count = per_unit(&counts.given);
+        self.family_freq = counts.family;
+        self.given_freq = counts.given;
+        self.year_freq = counts.year;
+        [self.family_total, self.given_total, self.year_total] = counts.totals;
     }
 
     /// The frequencies behind a comparison's term-frequency adjustments: records with the
@@ -593,12 +722,14 @@ impl Features {
     /// (each 0 where there is none). Names count among split records only: a key seen only
     /// in whole names, whose parts have no known role, has no frequency.
     pub(crate) fn tf_counts(&self, c: &crate::compare::Comparison) -> [u32; 3] {
-        let name = |freq: &IntMap<u64, u32>, key: Option<u64>| {
-            key.and_then(|k| freq.get(&k)).map_or(0, |&c| c.max(1))
+        let name = |count: &[u32], unit: Option<u32>| {
+            unit.and_then(|u| count.get(u as usize))
+                .copied()
+                .unwrap_or(0)
         };
         [
-            name(&self.given_freq, c.given_key),
-            name(&self.family_freq, c.family_key),
+            name(&self.given_count, c.given_unit),
+            name(&self.family_count, c.family_unit),
             c.birth_year
                 .map_or(0, |y| self.year_freq.get(&y).copied().unwrap_or(1).max(1)),
         ]

@@ -301,8 +301,22 @@ fn read_input(
     let mut ids = Vec::new();
     let mut rows = reader.byte_records().enumerate();
     let mut next = read_batch(&mut rows, path)?;
+    // Sized once from the first batch's bytes per row: growing a million records by doubling
+    // copied them several times into fresh memory.
+    let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
     while !next.is_empty() {
         let batch = std::mem::take(&mut next);
+        if records.is_empty() {
+            let read = batch
+                .last()
+                .and_then(|(_, r)| r.position())
+                .map_or(0, csv::Position::byte);
+            if read > 0 {
+                let rows = (file_len as f64 / read as f64 * batch.len() as f64 * 1.02) as usize;
+                records.reserve(rows.min(1 << 28));
+                ids.reserve(rows.min(1 << 28));
+            }
+        }
         let (converted, following) = rayon::join(
             || {
                 batch
@@ -394,8 +408,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut unreadable = Unreadable::default();
     for (source, path) in args.inputs.iter().enumerate() {
         let (r, i) = read_input(path, source, &maps, args.delimiter, &mut unreadable)?;
-        records.extend(r);
-        ids.extend(i);
+        if records.is_empty() {
+            (records, ids) = (r, i);
+        } else {
+            records.extend(r);
+            ids.extend(i);
+        }
     }
     let mut warnings = unreadable.warnings();
     {
