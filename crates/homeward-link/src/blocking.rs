@@ -419,124 +419,138 @@ pub(crate) fn block(
     let mut warnings = Vec::new();
     let mut indexes: Vec<RuleIndex> = Vec::new();
     let all_entries = rule_entries(features, rules);
-    for ((rule_index, &rule), mut entries) in rules.iter().enumerate().zip(all_entries) {
-        let bit = 1u16 << rule_index.min(15);
-        entries.par_sort_unstable();
-        // Bucket boundaries, and a count of the pairs the rule would make, before making any.
-        let mut tail = vec![0u32; entries.len()];
-        let mut oversized: Vec<(usize, usize)> = Vec::new();
-        let mut dropped = 0u64;
-        let mut expected = 0u64;
-        let mut start = 0;
-        while start < entries.len() {
-            let key = entries[start].0;
-            let mut end = start + 1;
-            while end < entries.len() && entries[end].0 == key {
-                end += 1;
-            }
-            let size = end - start;
-            if size > limits.max_bucket {
-                dropped += 1;
-                // Two sorted orders, `window - 1` neighbours each.
-                expected += 2 * (size as u64) * (limits.window.max(1) as u64 - 1);
-                oversized.push((start, end));
-            } else {
-                if size > 1 {
-                    expected += pair_count(recs, &entries[start..end], mode, rule);
+    // The rules are indexed side by side: each has long sequential passes (buckets, where
+    // each record's entries are) that would otherwise leave a core idle.
+    let built: Vec<(Vec<String>, RuleReport, Option<RuleIndex>)> = rules
+        .par_iter()
+        .enumerate()
+        .zip(all_entries.into_par_iter())
+        .map(|((rule_index, &rule), mut entries)| {
+            let mut warnings = Vec::new();
+            let bit = 1u16 << rule_index.min(15);
+            entries.par_sort_unstable();
+            // Bucket boundaries, and a count of the pairs the rule would make, before making any.
+            let mut tail = vec![0u32; entries.len()];
+            let mut oversized: Vec<(usize, usize)> = Vec::new();
+            let mut dropped = 0u64;
+            let mut expected = 0u64;
+            let mut start = 0;
+            while start < entries.len() {
+                let key = entries[start].0;
+                let mut end = start + 1;
+                while end < entries.len() && entries[end].0 == key {
+                    end += 1;
                 }
-                for (k, t) in tail[start..end].iter_mut().enumerate() {
-                    *t = (size - 1 - k) as u32;
+                let size = end - start;
+                if size > limits.max_bucket {
+                    dropped += 1;
+                    // Two sorted orders, `window - 1` neighbours each.
+                    expected += 2 * (size as u64) * (limits.window.max(1) as u64 - 1);
+                    oversized.push((start, end));
+                } else {
+                    if size > 1 {
+                        expected += pair_count(recs, &entries[start..end], mode, rule);
+                    }
+                    for (k, t) in tail[start..end].iter_mut().enumerate() {
+                        *t = (size - 1 - k) as u32;
+                    }
                 }
+                start = end;
             }
-            start = end;
-        }
-        if dropped > 0 {
-            warnings.push(format!(
-                "blocking rule {}: {dropped} bucket(s) larger than {} records, each paired \
+            if dropped > 0 {
+                warnings.push(format!(
+                    "blocking rule {}: {dropped} bucket(s) larger than {} records, each paired \
                  only within a sorted window of {} (the key is too common to pair in full)",
-                rule.name(),
-                limits.max_bucket,
-                limits.window
-            ));
-        }
-        if expected > limits.max_pairs_per_rule || entries.len() >= OVERSIZED as usize {
-            warnings.push(format!(
-                "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
-                rule.name(),
-                limits.max_pairs_per_rule
-            ));
-            reports.push(RuleReport {
+                    rule.name(),
+                    limits.max_bucket,
+                    limits.window
+                ));
+            }
+            if expected > limits.max_pairs_per_rule || entries.len() >= OVERSIZED as usize {
+                warnings.push(format!(
+                    "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
+                    rule.name(),
+                    limits.max_pairs_per_rule
+                ));
+                let report = RuleReport {
+                    rule,
+                    pairs: 0,
+                    new_pairs: 0,
+                    dropped_buckets: dropped,
+                    skipped: true,
+                };
+                return (warnings, report, None);
+            }
+            // The oversized buckets' two orders, each bucket sorted on its own.
+            let sorted: Vec<[Vec<u32>; 2]> = oversized
+                .par_iter()
+                .map(|&(s, e)| ranks.orders(&entries[s..e]))
+                .collect();
+            let mut orders = [Vec::new(), Vec::new()];
+            let mut windowed = Vec::new();
+            for (&(s, e), bucket) in oversized.iter().zip(sorted) {
+                let at = orders[0].len() as u32;
+                let first = windowed.len();
+                windowed.resize(first + (e - s), Windowed::default());
+                for (k, order) in bucket.iter().enumerate() {
+                    for (q, &r) in order.iter().enumerate() {
+                        // Entries of a bucket are in record order, so a record's entry is found
+                        // by search.
+                        let p = entries[s..e].partition_point(|x| x.1 < r);
+                        windowed[first + p].at[k] = at + q as u32;
+                    }
+                }
+                for (k, w) in windowed[first..].iter_mut().enumerate() {
+                    w.start = at;
+                    w.end = at + (e - s) as u32;
+                    tail[s + k] = OVERSIZED | (first + k) as u32;
+                }
+                let [o0, o1] = bucket;
+                orders[0].extend(o0);
+                orders[1].extend(o1);
+            }
+            let entry_recs: Vec<(u32, u32)> =
+                entries.iter().zip(&tail).map(|(e, &t)| (e.1, t)).collect();
+            drop(entries);
+            drop(tail);
+            // Where each record's entries are: counted, then filled in key order.
+            let mut starts = vec![0u32; n + 1];
+            for &(r, _) in &entry_recs {
+                starts[r as usize + 1] += 1;
+            }
+            for k in 1..=n {
+                starts[k] += starts[k - 1];
+            }
+            let mut fill = starts.clone();
+            let mut positions = vec![0u32; entry_recs.len()];
+            for (p, &(r, _)) in entry_recs.iter().enumerate() {
+                positions[fill[r as usize] as usize] = p as u32;
+                fill[r as usize] += 1;
+            }
+            let report = RuleReport {
                 rule,
                 pairs: 0,
                 new_pairs: 0,
                 dropped_buckets: dropped,
-                skipped: true,
-            });
-            continue;
-        }
-        // The oversized buckets' two orders, each bucket sorted on its own.
-        let sorted: Vec<[Vec<u32>; 2]> = oversized
-            .par_iter()
-            .map(|&(s, e)| ranks.orders(&entries[s..e]))
-            .collect();
-        let mut orders = [Vec::new(), Vec::new()];
-        let mut windowed = Vec::new();
-        for (&(s, e), bucket) in oversized.iter().zip(sorted) {
-            let at = orders[0].len() as u32;
-            let first = windowed.len();
-            windowed.resize(first + (e - s), Windowed::default());
-            for (k, order) in bucket.iter().enumerate() {
-                for (q, &r) in order.iter().enumerate() {
-                    // Entries of a bucket are in record order, so a record's entry is found
-                    // by search.
-                    let p = entries[s..e].partition_point(|x| x.1 < r);
-                    windowed[first + p].at[k] = at + q as u32;
-                }
-            }
-            for (k, w) in windowed[first..].iter_mut().enumerate() {
-                w.start = at;
-                w.end = at + (e - s) as u32;
-                tail[s + k] = OVERSIZED | (first + k) as u32;
-            }
-            let [o0, o1] = bucket;
-            orders[0].extend(o0);
-            orders[1].extend(o1);
-        }
-        let entry_recs: Vec<(u32, u32)> =
-            entries.iter().zip(&tail).map(|(e, &t)| (e.1, t)).collect();
-        drop(entries);
-        drop(tail);
-        // Where each record's entries are: counted, then filled in key order.
-        let mut starts = vec![0u32; n + 1];
-        for &(r, _) in &entry_recs {
-            starts[r as usize + 1] += 1;
-        }
-        for k in 1..=n {
-            starts[k] += starts[k - 1];
-        }
-        let mut fill = starts.clone();
-        let mut positions = vec![0u32; entry_recs.len()];
-        for (p, &(r, _)) in entry_recs.iter().enumerate() {
-            positions[fill[r as usize] as usize] = p as u32;
-            fill[r as usize] += 1;
-        }
-        reports.push(RuleReport {
-            rule,
-            pairs: 0,
-            new_pairs: 0,
-            dropped_buckets: dropped,
-            skipped: false,
-        });
-        indexes.push(RuleIndex {
-            rule,
-            bit,
-            filters: mode == LinkMode::LinkOnly || rule.pairs_filtered(),
-            entries: entry_recs,
-            starts,
-            positions,
-            orders,
-            windowed,
-        });
+                skipped: false,
+            };
+            let index = RuleIndex {
+                rule,
+                bit,
+                filters: mode == LinkMode::LinkOnly || rule.pairs_filtered(),
+                entries: entry_recs,
+                starts,
+                positions,
+                orders,
+                windowed,
+            };
+            (warnings, report, Some(index))
+        })
+        .collect();
+    for (w, report, index) in built {
+        warnings.extend(w);
+        reports.push(report);
+        indexes.extend(index);
     }
 
     let reach = limits.window.saturating_sub(1) as u32;

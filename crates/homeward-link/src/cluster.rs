@@ -111,8 +111,15 @@ pub(crate) fn cluster(
         }
     }
     edge_starts.push(edges.len());
-    // Where each record's pairs start among the pairs sorted by lower record.
-    let first_pair = |x: u32| pairs.partition_point(|p| p.0 < x);
+    // Where each record's pairs start among the pairs sorted by lower record (counted in
+    // one pass: a binary search per record missed the cache at every step).
+    let mut first = vec![0usize; n + 1];
+    for &(i, _) in pairs {
+        first[i as usize + 1] += 1;
+    }
+    for k in 1..=n {
+        first[k] += first[k - 1];
+    }
 
     let results: Vec<Vec<(u32, u32)>> = (0..components.count())
         .into_par_iter()
@@ -123,8 +130,7 @@ pub(crate) fn cluster(
             // The compared pairs inside the component, as local adjacency lists.
             let mut adj: Vec<Vec<(u32, bool)>> = vec![Vec::new(); members.len()];
             for (a, &x) in members.iter().enumerate() {
-                let mut k = first_pair(x);
-                while k < pairs.len() && pairs[k].0 == x {
+                for k in first[x as usize]..first[x as usize + 1] {
                     let y = pairs[k].1;
                     if components.label[y as usize] == c as u32 {
                         if let Some(b) = local(y) {
@@ -133,7 +139,6 @@ pub(crate) fn cluster(
                             adj[b].push((a as u32, hit));
                         }
                     }
-                    k += 1;
                 }
             }
             let mut clusters = Clusters::new(members.len());

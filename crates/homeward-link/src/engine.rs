@@ -591,20 +591,27 @@ impl Linker {
             .collect();
         let clusters = self.cluster_ranked(&self.candidates, &probs);
         let threshold = self.config.threshold;
-        let pairs: Vec<ScoredPair> = self
-            .candidates
+        // The kept pairs' positions first, so that the pairs themselves are made straight
+        // into a vector of the right size (a filtered collect copies them once more).
+        let kept: Vec<usize> = probs
             .par_iter()
-            .zip(compared.par_iter())
-            .zip(probs.par_iter())
+            .enumerate()
             .filter(|(_, &p)| p >= threshold)
-            .map(|((&(i, j), c), &probability)| ScoredPair {
-                left: self.order[i as usize],
-                right: self.order[j as usize],
-                // Only the kept pairs' weights are needed: recomputed from the lookup tables
-                // rather than held for every candidate.
-                weight: scorer.weight(c),
-                probability,
-                pattern: c.pattern,
+            .map(|(k, _)| k)
+            .collect();
+        let pairs: Vec<ScoredPair> = kept
+            .par_iter()
+            .map(|&k| {
+                let ((i, j), c) = (self.candidates[k], &compared[k]);
+                ScoredPair {
+                    left: self.order[i as usize],
+                    right: self.order[j as usize],
+                    // Only the kept pairs' weights are needed: recomputed from the lookup
+                    // tables rather than held for every candidate.
+                    weight: scorer.weight(c),
+                    probability: probs[k],
+                    pattern: c.pattern,
+                }
             })
             .collect();
         drop(probs);

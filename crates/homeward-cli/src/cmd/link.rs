@@ -358,23 +358,28 @@ fn fmt_prob(p: f64) -> String {
     format!("{p:.6}")
 }
 
-/// Writes pairs.csv: chunks of rows are formatted in parallel, then written in order.
-fn write_pairs(path: &Path, pairs: &[ScoredPair], ids: &[String]) -> anyhow::Result<()> {
-    let chunks: Vec<Vec<u8>> = pairs
+/// A writer of one chunk of CSV rows in memory.
+type ChunkWriter = csv::Writer<Vec<u8>>;
+
+/// Writes a CSV file with `header` and one row per item: chunks of rows are formatted in
+/// parallel by `row` (given the item, the chunk's writer and a scratch string), then
+/// written in order.
+fn write_rows<T: Sync>(
+    path: &Path,
+    header: &[&str],
+    items: &[T],
+    row: impl Fn(&T, &mut ChunkWriter, &mut String) -> csv::Result<()> + Sync,
+) -> anyhow::Result<()> {
+    let chunks: Vec<Vec<u8>> = items
         .par_chunks(1 << 16)
         .map(|chunk| -> anyhow::Result<Vec<u8>> {
             let mut w = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(Vec::with_capacity(chunk.len() * 48));
-            let mut prob = String::new();
-            for p in chunk {
-                prob.clear();
-                write!(prob, "{:.6}", p.probability)?;
-                w.write_record([
-                    ids[p.left as usize].as_bytes(),
-                    ids[p.right as usize].as_bytes(),
-                    prob.as_bytes(),
-                ])?;
+            let mut scratch = String::new();
+            for item in chunk {
+                scratch.clear();
+                row(item, &mut w, &mut scratch)?;
             }
             w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
         })
@@ -383,7 +388,7 @@ fn write_pairs(path: &Path, pairs: &[ScoredPair], ids: &[String]) -> anyhow::Res
         std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let mut w = csv::Writer::from_writer(&mut out);
-    w.write_record(["left_id", "right_id", "probability"])?;
+    w.write_record(header)?;
     w.flush()?;
     drop(w);
     for c in chunks {
@@ -393,6 +398,24 @@ fn write_pairs(path: &Path, pairs: &[ScoredPair], ids: &[String]) -> anyhow::Res
     out.flush()
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// Writes pairs.csv.
+fn write_pairs(path: &Path, pairs: &[ScoredPair], ids: &[String]) -> anyhow::Result<()> {
+    write_rows(
+        path,
+        &["left_id", "right_id", "probability"],
+        pairs,
+        |p, w, prob| {
+            // Writing into a String cannot fail.
+            let _ = write!(prob, "{:.6}", p.probability);
+            w.write_record([
+                ids[p.left as usize].as_bytes(),
+                ids[p.right as usize].as_bytes(),
+                prob.as_bytes(),
+            ])
+        },
+    )
 }
 
 /// Runs `homeward link`.
@@ -508,13 +531,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .map(|((r, id), c)| (r.source, id.as_str(), ids[*c as usize].as_str()))
             .collect();
         rows.par_sort_unstable();
-        let mut w = csv::Writer::from_path(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        w.write_record(["record_id", "cluster_id"])?;
-        for (_, id, c) in rows {
-            w.write_record([id, c])?;
-        }
-        w.flush()?;
+        write_rows(
+            path,
+            &["record_id", "cluster_id"],
+            &rows,
+            |&(_, id, c), w, _| w.write_record([id, c]),
+        )?;
     }
     if let Some(path) = &args.save_model {
         std::fs::write(path, out.model.to_json()?)
