@@ -481,6 +481,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let linker = Linker::new(&records, config)?;
+    // The engine keeps what it needs as features; the rows' strings (every field of every
+    // row its own allocation, about 0.4 GB at a million rows) are freed now, on another
+    // thread, so that the memory serves the comparisons instead of fresh pages.
+    let sources: Vec<u32> = records.iter().map(|r| r.source).collect();
+    std::thread::spawn(move || drop(records));
     for r in linker.blocking_report() {
         eprintln!(
             "blocking {:<32} {:>12} pairs {:>12} new{}",
@@ -524,11 +529,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     write_pairs(&args.pairs, &out.pairs, &ids)?;
 
     if let Some(path) = &args.clusters {
-        let mut rows: Vec<(u32, &str, &str)> = records
+        let mut rows: Vec<(u32, &str, &str)> = sources
             .iter()
             .zip(&ids)
             .zip(&out.clusters)
-            .map(|((r, id), c)| (r.source, id.as_str(), ids[*c as usize].as_str()))
+            .map(|((&source, id), c)| (source, id.as_str(), ids[*c as usize].as_str()))
             .collect();
         rows.par_sort_unstable();
         write_rows(
@@ -600,7 +605,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // at a million records, for memory the exit returns at once.
     std::mem::forget(out);
     std::mem::forget(linker);
-    std::mem::forget(records);
     std::mem::forget(ids);
     Ok(())
 }
