@@ -312,9 +312,12 @@ fn read_input(
                 .and_then(|(_, r)| r.position())
                 .map_or(0, csv::Position::byte);
             if read > 0 {
+                // An estimate only (a hostile file may start with short rows): asked for
+                // without aborting when memory says no; growth takes over from there.
                 let rows = (file_len as f64 / read as f64 * batch.len() as f64 * 1.02) as usize;
-                records.reserve(rows.min(1 << 28));
-                ids.reserve(rows.min(1 << 28));
+                let rows = rows.min(1 << 26);
+                let _ = records.try_reserve(rows);
+                let _ = ids.try_reserve(rows);
             }
         }
         let (converted, following) = rayon::join(
