@@ -458,20 +458,10 @@ pub(crate) fn block(
                 start = end;
             }
             if dropped > 0 {
-                warnings.push(format!(
-                    "blocking rule {}: {dropped} bucket(s) larger than {} records, each paired \
-                 only within a sorted window of {} (the key is too common to pair in full)",
-                    rule.name(),
-                    limits.max_bucket,
-                    limits.window
-                ));
+                warnings.push(oversized_warning(rule, dropped, limits));
             }
             if expected > limits.max_pairs_per_rule || entries.len() >= OVERSIZED as usize {
-                warnings.push(format!(
-                    "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
-                    rule.name(),
-                    limits.max_pairs_per_rule
-                ));
+                warnings.push(skipped_warning(rule, expected, limits));
                 let report = RuleReport {
                     rule,
                     pairs: 0,
@@ -698,6 +688,26 @@ impl SignatureRanks {
     }
 }
 
+/// The warning for a rule with `dropped` buckets over the size limit.
+fn oversized_warning(rule: BlockingRule, dropped: u64, limits: BlockingLimits) -> String {
+    format!(
+        "blocking rule {}: {dropped} bucket(s) larger than {} records, each paired only \
+         within a sorted window of {} (the key is too common to pair in full)",
+        rule.name(),
+        limits.max_bucket,
+        limits.window
+    )
+}
+
+/// The warning for a rule skipped because it would make `expected` pairs.
+fn skipped_warning(rule: BlockingRule, expected: u64, limits: BlockingLimits) -> String {
+    format!(
+        "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
+        rule.name(),
+        limits.max_pairs_per_rule
+    )
+}
+
 /// Each rule's (key, record) entries, unsorted: one pass over the records for all rules
 /// (a pass per rule cost as much in reading the records as in making the keys).
 fn rule_entries(features: &Features, rules: &[BlockingRule]) -> Vec<Vec<(u64, u32)>> {
@@ -839,20 +849,10 @@ mod tests {
                 }
             }
             if dropped > 0 {
-                warnings.push(format!(
-                    "blocking rule {}: {dropped} bucket(s) larger than {} records, each paired \
-                     only within a sorted window of {} (the key is too common to pair in full)",
-                    rule.name(),
-                    limits.max_bucket,
-                    limits.window
-                ));
+                warnings.push(oversized_warning(rule, dropped, limits));
             }
             if expected > limits.max_pairs_per_rule {
-                warnings.push(format!(
-                    "blocking rule {} would produce {expected} pairs (limit {}); rule skipped",
-                    rule.name(),
-                    limits.max_pairs_per_rule
-                ));
+                warnings.push(skipped_warning(rule, expected, limits));
                 reports.push(RuleReport {
                     rule,
                     pairs: 0,
