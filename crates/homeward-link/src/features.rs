@@ -460,7 +460,7 @@ struct Interner {
     names: Vec<Pending>,
     /// The raw text of each unit.
     sources: Vec<String>,
-    /// By the length-prefixed concatenation of canonical form and key (see `lookup_key`).
+    /// By the length-prefixed concatenation of canonical form and key (built in `buf`).
     ids: HashMap<Box<str>, u32>,
     /// Reused to build lookup keys without allocating.
     buf: String,
