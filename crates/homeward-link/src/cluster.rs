@@ -48,6 +48,33 @@ impl Clusters {
         }
     }
 
+    /// Takes the edge `a`-`b`: joins their clusters unless both are one cluster already, or
+    /// one has more than one record and fewer than `min_support` of the compared pairs
+    /// between them (`adj`: each record's compared pairs, with whether they match) match.
+    fn join(&mut self, adj: &[Vec<(u32, bool)>], a: u32, b: u32, min_support: f64) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let (sa, sb) = (self.size(ra), self.size(rb));
+        if sa > 1 || sb > 1 {
+            let (from, to) = if sa <= sb { (ra, rb) } else { (rb, ra) };
+            let (mut compared, mut matched) = (0u64, 0u64);
+            for x in self.members_of(from) {
+                for &(y, hit) in &adj[x as usize] {
+                    if self.find(y) == to {
+                        compared += 1;
+                        matched += u64::from(hit);
+                    }
+                }
+            }
+            if (matched as f64) < min_support * compared as f64 {
+                return;
+            }
+        }
+        self.union(ra, rb);
+    }
+
     fn union(&mut self, a: u32, b: u32) {
         let (big, small) = if self.size(a) >= self.size(b) {
             (a, b)
@@ -143,30 +170,9 @@ pub(crate) fn cluster(
             }
             let mut clusters = Clusters::new(members.len());
             for &(i, j, _) in &edges[edge_starts[c]..edge_starts[c + 1]] {
-                let (Some(i), Some(j)) = (local(i), local(j)) else {
-                    continue;
-                };
-                let (ri, rj) = (clusters.find(i as u32), clusters.find(j as u32));
-                if ri == rj {
-                    continue;
+                if let (Some(i), Some(j)) = (local(i), local(j)) {
+                    clusters.join(&adj, i as u32, j as u32, min_support);
                 }
-                let (si, sj) = (clusters.size(ri), clusters.size(rj));
-                if si > 1 || sj > 1 {
-                    let (from, to) = if si <= sj { (ri, rj) } else { (rj, ri) };
-                    let (mut compared, mut matched) = (0u64, 0u64);
-                    for x in clusters.members_of(from) {
-                        for &(y, hit) in &adj[x as usize] {
-                            if clusters.find(y) == to {
-                                compared += 1;
-                                matched += u64::from(hit);
-                            }
-                        }
-                    }
-                    if (matched as f64) < min_support * compared as f64 {
-                        continue;
-                    }
-                }
-                clusters.union(ri, rj);
             }
             // Local order is record order, so a cluster's smallest local index is its
             // smallest record.
@@ -296,27 +302,7 @@ mod tests {
         }
         let mut c = Clusters::new(n);
         for (i, j, _) in edges {
-            let (ri, rj) = (c.find(i), c.find(j));
-            if ri == rj {
-                continue;
-            }
-            let (si, sj) = (c.size(ri), c.size(rj));
-            if si > 1 || sj > 1 {
-                let (from, to) = if si <= sj { (ri, rj) } else { (rj, ri) };
-                let (mut compared, mut matched) = (0u64, 0u64);
-                for x in c.members_of(from) {
-                    for &(y, hit) in &adj[x as usize] {
-                        if c.find(y) == to {
-                            compared += 1;
-                            matched += u64::from(hit);
-                        }
-                    }
-                }
-                if (matched as f64) < min_support * compared as f64 {
-                    continue;
-                }
-            }
-            c.union(ri, rj);
+            c.join(&adj, i, j, min_support);
         }
         let mut out: Vec<u32> = (0..n as u32).collect();
         for root in 0..n {
